@@ -1,0 +1,43 @@
+"""Access helpers: return the object the person may act on, or raise Http404.
+
+Another organisation's object is always a 404, never a 403, so that nobody can learn what exists
+elsewhere by trying ids.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from lms.models import STAFF_ROLES, Invitation, Membership, Organisation, Role, User
+from lms.selectors import user_roles_in
+
+
+def get_organisation_for_role(*, user: User, slug: str, roles=STAFF_ROLES) -> Organisation:
+    """The organisation with this slug, if the person holds one of `roles` there today."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if user.is_superuser:
+        return organisation
+    if not user_roles_in(user=user, organisation=organisation) & set(roles):
+        raise Http404("No such organisation.")
+    return organisation
+
+
+def get_invitation_for_staff(*, organisation: Organisation, pk: int) -> Invitation:
+    return get_object_or_404(Invitation, organisation=organisation, pk=pk)
+
+
+def get_membership_for_org_admin(*, organisation: Organisation, pk: int) -> Membership:
+    return get_object_or_404(
+        Membership.objects.active().select_related("user"), organisation=organisation, pk=pk
+    )
+
+
+def can_manage_roles(*, user: User, organisation: Organisation) -> bool:
+    return user.is_superuser or Role.ORG_ADMIN in user_roles_in(user=user, organisation=organisation)
+
+
+def get_member(*, organisation: Organisation, user_id: int) -> User:
+    """A person who holds an active role in the organisation."""
+    members = User.objects.filter(
+        memberships__in=Membership.objects.active().filter(organisation=organisation)
+    ).distinct()
+    return get_object_or_404(members, pk=user_id)

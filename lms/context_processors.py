@@ -1,0 +1,48 @@
+"""Navigation for the signed-in person, built from their roles and from apps' `navigation_items`
+hooks (each takes the request and returns a list of `NavItem`)."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from wagtail import hooks
+
+from lms.selectors import roles_for_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    order: int = 100
+
+
+def _kernel_items(request) -> list[NavItem]:
+    items = [NavItem("Dashboard", "/", order=0)]
+    for entry in roles_for_user(user=request.user):
+        if entry.is_staff:
+            items.append(NavItem(
+                f"People at {entry.organisation.name}",
+                reverse("lms:members", args=[entry.organisation.slug]),
+                order=800,
+            ))
+    if request.user.has_perm("wagtailadmin.access_admin"):
+        items.append(NavItem("Content admin", reverse("wagtailadmin_home"), order=900))
+    items.append(NavItem("Your account", reverse("lms:account"), order=950))
+    return items
+
+
+def navigation(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {"nav_items": []}
+    items = _kernel_items(request)
+    for hook in hooks.get_hooks("navigation_items"):
+        items.extend(hook(request))
+    items.sort(key=lambda item: item.order)
+    current = request.path
+    return {
+        "nav_items": [
+            {"label": item.label, "url": item.url,
+             "current": current == item.url or (item.url != "/" and current.startswith(item.url))}
+            for item in items
+        ]
+    }

@@ -1,0 +1,97 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from lms.models import Role, User
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    # The same words whether the email is unknown or the password is wrong, so the form never
+    # tells anyone whether an address has an account.
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password.",
+        "inactive": "Enter a correct email address and password.",
+    }
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class NewPasswordMixin(forms.Form):
+    password1 = forms.CharField(
+        label="Choose a password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters. Avoid common words and passwords you use elsewhere.",
+    )
+    password2 = forms.CharField(
+        label="Type the password again", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def password_user(self) -> User:
+        """The (possibly unsaved) person the password is for, so validators can compare."""
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords do not match.")
+        elif first:
+            try:
+                password_validation.validate_password(first, self.password_user())
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class InvitationAcceptForm(NewPasswordMixin):
+    display_name = forms.CharField(
+        label="Your name", max_length=150,
+        help_text="The name other people will see. Use whatever name you like to be called.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    field_order = ["display_name", "password1", "password2"]
+
+    def __init__(self, *args, invitation, **kwargs):
+        self.invitation = invitation
+        super().__init__(*args, **kwargs)
+
+    def password_user(self) -> User:
+        return User(email=self.invitation.email,
+                    display_name=self.cleaned_data.get("display_name", ""))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    display_name = forms.CharField(
+        label="Their name (optional)", max_length=150, required=False,
+        help_text="Used to greet them in the email. They can change it when they join.",
+    )
+    role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
+
+    def __init__(self, *args, roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(role, Role(role).label) for role in roles]
+
+
+class AddRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Add a role", choices=Role.choices)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "pronouns"]
+        labels = {"display_name": "Your name", "pronouns": "Your pronouns (optional)"}

@@ -1,0 +1,263 @@
+"""Kernel models: people, organisations, roles, the audit log, invitations and the home page."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from wagtail.models import Page
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        # Email addresses are stored lower-case, so signing in is case-insensitive.
+        return self.get(**{self.model.USERNAME_FIELD: (username or "").strip().lower()})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(
+        max_length=150, help_text="The name other people see, in the form you prefer."
+    )
+    pronouns = models.CharField(max_length=40, blank=True, help_text="Optional, for example she/her.")
+    is_staff = models.BooleanField(
+        default=False, help_text="Can sign in to the Wagtail admin (content editors)."
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="lms_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return self.display_name or self.email
+
+    def get_short_name(self):
+        return self.display_name or self.email
+
+
+class Organisation(models.Model):
+    """An employer, intermediary or training provider of peer workers."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    PEER = "peer", "Peer"
+    MENTOR = "mentor", "Mentor"
+    COORDINATOR = "coordinator", "Coordinator"
+    ORG_ADMIN = "org_admin", "Organisation admin"
+
+
+# Roles that look after other people in their organisation.
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.ORG_ADMIN})
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Memberships in force on a day (today by default)."""
+        day = on or timezone.localdate()
+        return self.filter(active_from__lte=day).filter(
+            models.Q(active_to__isnull=True) | models.Q(active_to__gt=day)
+        )
+
+
+class Membership(models.Model):
+    """One role a person holds in one organisation, for a period. A person may hold several."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    active_from = models.DateField(default=timezone.localdate)
+    active_to = models.DateField(
+        null=True, blank=True, help_text="The first day the role no longer applies. Empty: ongoing."
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organisation__name", "role"]
+        constraints = [
+            # One open-ended membership per person, organisation and role: a repeated or
+            # concurrent "add role" cannot create a second one.
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(active_to__isnull=True),
+                name="lms_membership_one_open_per_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(active_to__isnull=True)
+                | models.Q(active_to__gt=models.F("active_from")),
+                name="lms_membership_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "role"])]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}, {self.organisation}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a sensitive read or a decision: who, what, when."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=80)
+    subject_type = models.CharField(max_length=80, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="Whose record was read or decided on.",
+    )
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit events are append-only.")
+
+
+def _new_nonce():
+    return secrets.token_urlsafe(16)
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation in a role, sent by email.
+
+    The link carries a token signed with SECRET_KEY over (id, nonce); re-sending rotates the
+    nonce, which retires every earlier link.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="invitations")
+    email = models.EmailField()
+    display_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    nonce = models.CharField(max_length=32, default=_new_nonce)
+    sent_nonce = models.CharField(
+        max_length=32, blank=True, help_text="The nonce of the last link emailed (idempotent send)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email", "role"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="lms_invitation_one_open_per_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} as {self.get_role_display()} at {self.organisation}"
+
+    @property
+    def is_accepted(self):
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
+
+
+class HomePage(Page):
+    """The site root: a welcome for visitors and a dashboard for people who are signed in."""
+
+    introduction = models.TextField(
+        blank=True,
+        help_text="A short welcome shown to visitors who are not signed in.",
+    )
+
+    content_panels = [*Page.content_panels, "introduction"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+    template = "lms/home_page.html"
+
+    def get_context(self, request, *args, **kwargs):
+        from lms.dashboard import panels_for_request
+
+        context = super().get_context(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            context["panels"] = panels_for_request(request)
+        return context

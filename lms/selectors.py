@@ -1,0 +1,74 @@
+"""Reads for the kernel: who holds which role where. Every list is scoped by user or organisation."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from lms.models import STAFF_ROLES, Invitation, Membership, Organisation, Role, User
+
+
+@dataclass(frozen=True)
+class OrganisationRoles:
+    organisation: Organisation
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [Role(role).label for role in Role.values if role in self.roles]
+
+
+def roles_for_user(*, user: User) -> list[OrganisationRoles]:
+    """The organisations a person belongs to today, each with the roles they hold there."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, "_roles_for_user", None)
+    if cached is not None:
+        return cached
+    by_organisation: dict[int, set[str]] = defaultdict(set)
+    organisations: dict[int, Organisation] = {}
+    for membership in Membership.objects.active().filter(user=user).select_related("organisation"):
+        organisations[membership.organisation_id] = membership.organisation
+        by_organisation[membership.organisation_id].add(membership.role)
+    result = [
+        OrganisationRoles(organisations[org_id], frozenset(roles))
+        for org_id, roles in sorted(by_organisation.items(), key=lambda item: organisations[item[0]].name)
+    ]
+    # One query per request however many templates and panels ask.
+    user._roles_for_user = result
+    return result
+
+
+def user_roles_in(*, user: User, organisation: Organisation) -> frozenset[str]:
+    for entry in roles_for_user(user=user):
+        if entry.organisation.pk == organisation.pk:
+            return entry.roles
+    return frozenset()
+
+
+def members_of_organisation(*, organisation: Organisation, search: str = "") -> QuerySet[User]:
+    """People with at least one active role in the organisation, each with those roles prefetched."""
+    active = Membership.objects.active().filter(organisation=organisation)
+    people = (
+        User.objects.filter(memberships__in=active)
+        .distinct()
+        .prefetch_related(
+            Prefetch("memberships", queryset=active.order_by("role"), to_attr="active_memberships")
+        )
+        .order_by("display_name", "email")
+    )
+    if search:
+        people = people.filter(Q(display_name__icontains=search) | Q(email__icontains=search))
+    return people
+
+
+def open_invitations_for_organisation(*, organisation: Organisation) -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )

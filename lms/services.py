@@ -1,0 +1,231 @@
+"""Writes for the kernel: invitations, memberships and the audit log."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from lms.models import (
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+    _new_nonce,
+)
+from lms.queue import enqueue
+
+_INVITATION_SALT = "lms.invitation"
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    subject: Model | None = None,
+    subject_user: User | None = None,
+    organisation: Organisation | None = None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log."""
+    return AuditEvent.objects.create(
+        actor=actor if actor and actor.is_authenticated else None,
+        action=action,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject_user=subject_user,
+        organisation=organisation,
+        detail=detail or {},
+    )
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+class InvitationLinkError(Exception):
+    """An invitation link that cannot be used; `reason` is one of the class constants."""
+
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"
+
+    def __init__(self, reason: str, invitation: Invitation | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.invitation = invitation
+
+
+def invitation_token(*, invitation: Invitation) -> str:
+    return signing.dumps([invitation.pk, invitation.nonce], salt=_INVITATION_SALT)
+
+
+def invitation_from_token(*, token: str) -> Invitation:
+    """The invitation a link stands for, or InvitationLinkError saying why it cannot be used."""
+    try:
+        pk, nonce = signing.loads(token, salt=_INVITATION_SALT)
+        invitation = Invitation.objects.select_related("organisation").get(pk=pk)
+    except (signing.BadSignature, ValueError, TypeError, Invitation.DoesNotExist):
+        raise InvitationLinkError(InvitationLinkError.INVALID) from None
+    if invitation.is_accepted:
+        raise InvitationLinkError(InvitationLinkError.USED, invitation)
+    if nonce != invitation.nonce:
+        # A newer link was sent; this one was retired.
+        raise InvitationLinkError(InvitationLinkError.EXPIRED, invitation)
+    if invitation.is_expired:
+        raise InvitationLinkError(InvitationLinkError.EXPIRED, invitation)
+    return invitation
+
+
+def _invitation_expiry():
+    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+def invitation_create(
+    *, organisation: Organisation, email: str, role: str, display_name: str = "", invited_by: User
+) -> Invitation:
+    """Invite someone to hold `role` in `organisation`; the email goes out after commit."""
+    email = email.strip().lower()
+    if Membership.objects.active().filter(
+        organisation=organisation, user__email=email, role=role
+    ).exists():
+        raise ValidationError(
+            {"email": f"{email} is already a {Role(role).label.lower()} in {organisation}."}
+        )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organisation=organisation,
+                email=email,
+                role=role,
+                display_name=display_name.strip(),
+                invited_by=invited_by,
+                expires_at=_invitation_expiry(),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"email": f"{email} has already been invited as a {Role(role).label.lower()}. "
+                      "You can send the invitation again from the list of open invitations."}
+        ) from None
+    audit_record(actor=invited_by, action="invitation.created", subject=invitation,
+                 organisation=organisation, detail={"email": email, "role": role})
+    enqueue("lms.tasks.send_invitation_email", invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
+    """Send a fresh link (the old one stops working) and restart the expiry clock."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_accepted:
+        raise ValidationError(f"{invitation.email} has already accepted this invitation.")
+    invitation.nonce = _new_nonce()
+    invitation.expires_at = _invitation_expiry()
+    invitation.save(update_fields=["nonce", "expires_at"])
+    audit_record(actor=by, action="invitation.resent", subject=invitation,
+                 organisation=invitation.organisation)
+    enqueue("lms.tasks.send_invitation_email", invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, invitation: Invitation, by: User) -> None:
+    """Withdraw an invitation nobody has accepted yet."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_accepted:
+        raise ValidationError(f"{invitation.email} has already accepted this invitation.")
+    audit_record(actor=by, action="invitation.withdrawn", subject=invitation,
+                 organisation=invitation.organisation, detail={"email": invitation.email})
+    invitation.delete()
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, user: User | None = None, display_name: str = "", password: str = ""
+) -> User:
+    """Accept an invitation: create the account if needed and give it the invited role.
+
+    Locks the invitation row, so two clicks at once make one account and one membership.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.is_accepted:
+        raise InvitationLinkError(InvitationLinkError.USED, invitation)
+    if invitation.is_expired:
+        raise InvitationLinkError(InvitationLinkError.EXPIRED, invitation)
+    if user is None:
+        user = User.objects.create_user(
+            email=invitation.email, password=password, display_name=display_name.strip()
+        )
+    membership_add(organisation=invitation.organisation, user=user, role=invitation.role,
+                   by=invitation.invited_by, audit=False)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(actor=user, action="invitation.accepted", subject=invitation,
+                 subject_user=user, organisation=invitation.organisation,
+                 detail={"role": invitation.role})
+    return user
+
+
+# --- Memberships ------------------------------------------------------------------------------
+
+
+def membership_add(
+    *, organisation: Organisation, user: User, role: str, by: User | None, audit: bool = True
+) -> Membership:
+    """Give a person a role in an organisation (no-op if they already hold it)."""
+    existing = Membership.objects.active().filter(organisation=organisation, user=user, role=role)
+    membership = existing.first()
+    if membership is None:
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    organisation=organisation, user=user, role=role
+                )
+        except IntegrityError:
+            # A concurrent request added it first; that one stands.
+            return Membership.objects.get(organisation=organisation, user=user, role=role,
+                                          active_to__isnull=True)
+    if audit:
+        audit_record(actor=by, action="membership.added", subject=membership, subject_user=user,
+                     organisation=organisation, detail={"role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, by: User) -> Membership:
+    """End a role from today. The last organisation admin cannot be removed."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Role.ORG_ADMIN:
+        admins = (
+            Membership.objects.active()
+            .select_for_update()
+            .filter(organisation_id=membership.organisation_id, role=Role.ORG_ADMIN)
+        )
+        if len(admins) <= 1:
+            raise ValidationError(
+                "This is the organisation's only admin. Make someone else an admin first."
+            )
+    audit_record(actor=by, action="membership.ended", subject=membership,
+                 subject_user=membership.user, organisation=membership.organisation,
+                 detail={"role": membership.role})
+    today = timezone.localdate()
+    if membership.active_from >= today:
+        # Added today (or not started yet): it never applied, so there is no period to keep.
+        membership.delete()
+    else:
+        membership.active_to = today
+        membership.save(update_fields=["active_to"])
+    return membership
+
+
+def user_update_profile(*, user: User, display_name: str, pronouns: str) -> User:
+    """Change how a person is named and addressed."""
+    user.display_name = display_name.strip()
+    user.pronouns = pronouns.strip()
+    user.save(update_fields=["display_name", "pronouns"])
+    return user

@@ -1,0 +1,49 @@
+"""Template helpers for accessible forms (GOV.UK error pattern) and progress bars."""
+
+from django import template
+from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
+
+register = template.Library()
+
+
+@register.simple_tag
+def field_widget(field, **attrs):
+    """Render a field's widget tied to its hint and error message for screen readers."""
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}-hint")
+    if field.errors:
+        described_by.append(f"{field.auto_id}-error")
+        attrs["aria-invalid"] = "true"
+        attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_choice_group(field) -> bool:
+    """Radios and checkbox lists are fieldsets with a legend, not a single label."""
+    return isinstance(field.field.widget, RadioSelect | CheckboxSelectMultiple)
+
+
+@register.filter
+def is_checkbox(field) -> bool:
+    return isinstance(field.field.widget, CheckboxInput)
+
+
+@register.filter
+def error_anchor(field) -> str:
+    """Where the error summary link should land: the first input of the field."""
+    if is_choice_group(field):
+        return f"{field.auto_id}_0"
+    return field.auto_id
+
+
+@register.inclusion_tag("includes/progress_bar.html")
+def progress_bar(done, total, label=""):
+    """A labelled progress bar; `done` of `total` (a total of 0 shows as not started)."""
+    done = max(0, int(done or 0))
+    total = max(0, int(total or 0))
+    percent = round(100 * min(done, total) / total) if total else 0
+    return {"done": done, "total": total, "percent": percent, "label": label}

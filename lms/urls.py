@@ -1,0 +1,51 @@
+"""The one place that wires every app's urls."""
+
+from django.conf import settings
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from lms import views
+
+app_urls = (
+    [
+        path("accounts/login/", views.LoginView.as_view(), name="login"),
+        path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+        path("accounts/password-reset/", views.password_reset_request, name="password-reset"),
+        path("accounts/password-reset/sent/", views.password_reset_done,
+             name="password-reset-done"),
+        path("accounts/password-reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
+             name="password-reset-confirm"),
+        path("accounts/password-reset/complete/", views.PasswordResetCompleteView.as_view(),
+             name="password-reset-complete"),
+        path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
+        path("accounts/", views.account, name="account"),
+        path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
+        path("organisations/<slug:slug>/people/", views.members, name="members"),
+        path("organisations/<slug:slug>/people/invite/", views.invite, name="invite"),
+        path("organisations/<slug:slug>/invitations/<int:pk>/resend/",
+             views.invitation_resend_view, name="invitation-resend"),
+        path("organisations/<slug:slug>/invitations/<int:pk>/withdraw/",
+             views.invitation_withdraw_view, name="invitation-withdraw"),
+        path("organisations/<slug:slug>/people/<int:user_id>/roles/",
+             views.membership_add_view, name="membership-add"),
+        path("organisations/<slug:slug>/roles/<int:pk>/end/",
+             views.membership_end_view, name="membership-end"),
+    ],
+    "lms",
+)
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("", include(app_urls)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail's page serving comes last: it matches every path that nothing above claimed.
+urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,255 @@
+"""Accounts and organisation membership views. Thin: access helper -> form -> service -> redirect."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from lms.access import (
+    can_manage_roles,
+    get_invitation_for_staff,
+    get_member,
+    get_membership_for_org_admin,
+    get_organisation_for_role,
+)
+from lms.forms import (
+    AddRoleForm,
+    InvitationAcceptForm,
+    InviteForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+)
+from lms.models import Role, User
+from lms.queue import enqueue
+from lms.selectors import members_of_organisation, open_invitations_for_organisation
+from lms.services import (
+    InvitationLinkError,
+    invitation_accept,
+    invitation_create,
+    invitation_from_token,
+    invitation_resend,
+    invitation_withdraw,
+    membership_add,
+    membership_end,
+    user_update_profile,
+)
+
+MEMBERS_PER_PAGE = 50
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, so the error summary shows it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# --- Signing in and out -----------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+def password_reset_request(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
+        if user is not None:
+            enqueue("lms.tasks.send_password_reset_email", user.pk)
+        # The same page whether or not the address has an account.
+        return redirect("lms:password-reset-done")
+    return render(request, "registration/password_reset_form.html", {"form": form})
+
+
+def password_reset_done(request):
+    return render(request, "registration/password_reset_done.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("lms:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("lms:account")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password has been changed.")
+        return super().form_valid(form)
+
+
+# --- Your account -----------------------------------------------------------------------------
+
+
+@login_required
+def account(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user_update_profile(user=request.user, display_name=form.cleaned_data["display_name"],
+                            pronouns=form.cleaned_data["pronouns"])
+        messages.success(request, "Your details have been saved.")
+        return redirect("lms:account")
+    return render(request, "lms/account.html", {"form": form})
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+def invitation_accept_view(request, token):
+    try:
+        invitation = invitation_from_token(token=token)
+    except InvitationLinkError as error:
+        return render(request, "lms/invitation_unusable.html",
+                      {"reason": error.reason, "invitation": error.invitation}, status=410)
+
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        return _accept_as_existing_user(request, invitation, existing)
+
+    form = InvitationAcceptForm(request.POST or None, invitation=invitation,
+                                initial={"display_name": invitation.display_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(invitation=invitation,
+                                     display_name=form.cleaned_data["display_name"],
+                                     password=form.cleaned_data["password1"])
+        except InvitationLinkError as error:
+            return render(request, "lms/invitation_unusable.html",
+                          {"reason": error.reason, "invitation": invitation}, status=410)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to Peer Pathways. You have joined {invitation.organisation}.")
+        return redirect("/")
+    return render(request, "lms/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def _accept_as_existing_user(request, invitation, existing):
+    """Someone who already has an account joins by signing in as themselves and confirming."""
+    if not request.user.is_authenticated or request.user.pk != existing.pk:
+        return render(request, "lms/invitation_sign_in.html", {"invitation": invitation})
+    if request.method == "POST":
+        try:
+            invitation_accept(invitation=invitation, user=request.user)
+        except InvitationLinkError as error:
+            return render(request, "lms/invitation_unusable.html",
+                          {"reason": error.reason, "invitation": invitation}, status=410)
+        messages.success(request, f"You have joined {invitation.organisation}.")
+        return redirect("/")
+    return render(request, "lms/invitation_confirm.html", {"invitation": invitation})
+
+
+def _roles_this_person_may_invite(user, organisation) -> list[str]:
+    if can_manage_roles(user=user, organisation=organisation):
+        return list(Role.values)
+    return [Role.PEER, Role.MENTOR]
+
+
+@login_required
+def members(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    search = request.GET.get("q", "").strip()
+    page = Paginator(members_of_organisation(organisation=organisation, search=search),
+                     MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "lms/members.html", {
+        "organisation": organisation,
+        "page": page,
+        "search": search,
+        "invitations": open_invitations_for_organisation(organisation=organisation),
+        "can_manage_roles": can_manage_roles(user=request.user, organisation=organisation),
+        "add_role_form": AddRoleForm(),
+    })
+
+
+@login_required
+def invite(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    roles = _roles_this_person_may_invite(request.user, organisation)
+    form = InviteForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_create(organisation=organisation, invited_by=request.user,
+                                           **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("lms:members", slug=organisation.slug)
+    return render(request, "lms/invite.html", {"organisation": organisation, "form": form})
+
+
+@login_required
+@require_POST
+def invitation_resend_view(request, slug, pk):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    invitation = get_invitation_for_staff(organisation=organisation, pk=pk)
+    try:
+        invitation_resend(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Invitation sent again to {invitation.email}. "
+                                  "The earlier link no longer works.")
+    return redirect("lms:members", slug=organisation.slug)
+
+
+@login_required
+@require_POST
+def invitation_withdraw_view(request, slug, pk):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    invitation = get_invitation_for_staff(organisation=organisation, pk=pk)
+    try:
+        invitation_withdraw(invitation=invitation, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+    return redirect("lms:members", slug=organisation.slug)
+
+
+@login_required
+@require_POST
+def membership_add_view(request, slug, user_id):
+    organisation = get_organisation_for_role(user=request.user, slug=slug, roles={Role.ORG_ADMIN})
+    person = get_member(organisation=organisation, user_id=user_id)
+    form = AddRoleForm(request.POST)
+    if form.is_valid():
+        membership_add(organisation=organisation, user=person, role=form.cleaned_data["role"],
+                       by=request.user)
+        messages.success(request, f"{person} is now also a {Role(form.cleaned_data['role']).label.lower()}.")
+    else:
+        messages.error(request, "Choose a role to add.")
+    return redirect(reverse("lms:members", args=[organisation.slug]) + f"#member-{person.pk}")
+
+
+@login_required
+@require_POST
+def membership_end_view(request, slug, pk):
+    organisation = get_organisation_for_role(user=request.user, slug=slug, roles={Role.ORG_ADMIN})
+    membership = get_membership_for_org_admin(organisation=organisation, pk=pk)
+    try:
+        membership_end(membership=membership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{membership.user} is no longer a "
+                                  f"{membership.get_role_display().lower()} here.")
+    return redirect(reverse("lms:members", args=[organisation.slug]) + f"#member-{membership.user_id}")
