@@ -32,7 +32,9 @@ def get_membership_for_org_admin(*, organisation: Organisation, pk: int) -> Memb
 
 
 def can_manage_roles(*, user: User, organisation: Organisation) -> bool:
-    return user.is_superuser or Role.ORG_ADMIN in user_roles_in(user=user, organisation=organisation)
+    return user.is_superuser or Role.ORG_ADMIN in user_roles_in(
+        user=user, organisation=organisation
+    )
 
 
 def get_member(*, organisation: Organisation, user_id: int) -> User:

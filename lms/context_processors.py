@@ -20,11 +20,13 @@ def _kernel_items(request) -> list[NavItem]:
     items = [NavItem("Dashboard", "/", order=0)]
     for entry in roles_for_user(user=request.user):
         if entry.is_staff:
-            items.append(NavItem(
-                f"People at {entry.organisation.name}",
-                reverse("lms:members", args=[entry.organisation.slug]),
-                order=800,
-            ))
+            items.append(
+                NavItem(
+                    f"People at {entry.organisation.name}",
+                    reverse("lms:members", args=[entry.organisation.slug]),
+                    order=800,
+                )
+            )
     if request.user.has_perm("wagtailadmin.access_admin"):
         items.append(NavItem("Content admin", reverse("wagtailadmin_home"), order=900))
     items.append(NavItem("Your account", reverse("lms:account"), order=950))
@@ -41,8 +43,12 @@ def navigation(request):
     current = request.path
     return {
         "nav_items": [
-            {"label": item.label, "url": item.url,
-             "current": current == item.url or (item.url != "/" and current.startswith(item.url))}
+            {
+                "label": item.label,
+                "url": item.url,
+                "current": current == item.url
+                or (item.url != "/" and current.startswith(item.url)),
+            }
             for item in items
         ]
     }

@@ -24,10 +24,12 @@ class DemoKernel:
 # email -> (display name, pronouns, [(organisation key, role), ...])
 DEMO_ACCOUNTS = {
     "peer@demo.example": ("Sam Peer", "they/them", [("nottingham", Role.PEER)]),
-    "mentor@demo.example": ("Maya Mentor", "she/her",
-                            [("nottingham", Role.PEER), ("nottingham", Role.MENTOR)]),
-    "coordinator@demo.example": ("Chris Coordinator", "he/him",
-                                 [("nottingham", Role.COORDINATOR)]),
+    "mentor@demo.example": (
+        "Maya Mentor",
+        "she/her",
+        [("nottingham", Role.PEER), ("nottingham", Role.MENTOR)],
+    ),
+    "coordinator@demo.example": ("Chris Coordinator", "he/him", [("nottingham", Role.COORDINATOR)]),
     "orgadmin@demo.example": ("Olu Admin", "", [("nottingham", Role.ORG_ADMIN)]),
     "editor@demo.example": ("Eden Editor", "", []),
     "admin@demo.example": ("Ada Admin", "", []),
@@ -38,8 +40,9 @@ DEMO_ACCOUNTS = {
 def _account(email: str, display_name: str, pronouns: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD,
-                                        display_name=display_name, pronouns=pronouns)
+        user = User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, display_name=display_name, pronouns=pronouns
+        )
     return user
 
 
@@ -47,16 +50,20 @@ def _account(email: str, display_name: str, pronouns: str) -> User:
 def seed_kernel() -> DemoKernel:
     organisations = {
         "nottingham": Organisation.objects.get_or_create(
-            slug="real-lives-nottingham", defaults={"name": "Real Lives Nottingham"})[0],
+            slug="real-lives-nottingham", defaults={"name": "Real Lives Nottingham"}
+        )[0],
         "leeds": Organisation.objects.get_or_create(
-            slug="leeds-peer-support", defaults={"name": "Leeds Peer Support"})[0],
+            slug="leeds-peer-support", defaults={"name": "Leeds Peer Support"}
+        )[0],
     }
     people = {}
     for email, (display_name, pronouns, roles) in DEMO_ACCOUNTS.items():
         user = _account(email, display_name, pronouns)
         for organisation_key, role in roles:
             Membership.objects.get_or_create(
-                user=user, organisation=organisations[organisation_key], role=role,
+                user=user,
+                organisation=organisations[organisation_key],
+                role=role,
                 active_to__isnull=True,
             )
         people[email] = user

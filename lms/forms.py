@@ -11,7 +11,8 @@ class LoginForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password = forms.CharField(
-        label="Password", strip=False,
+        label="Password",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     # The same words whether the email is unknown or the password is wrong, so the form never
@@ -30,12 +31,14 @@ class PasswordResetRequestForm(forms.Form):
 
 class NewPasswordMixin(forms.Form):
     password1 = forms.CharField(
-        label="Choose a password", strip=False,
+        label="Choose a password",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters. Avoid common words and passwords you use elsewhere.",
     )
     password2 = forms.CharField(
-        label="Type the password again", strip=False,
+        label="Type the password again",
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -58,7 +61,8 @@ class NewPasswordMixin(forms.Form):
 
 class InvitationAcceptForm(NewPasswordMixin):
     display_name = forms.CharField(
-        label="Your name", max_length=150,
+        label="Your name",
+        max_length=150,
         help_text="The name other people will see. Use whatever name you like to be called.",
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
@@ -69,14 +73,17 @@ class InvitationAcceptForm(NewPasswordMixin):
         super().__init__(*args, **kwargs)
 
     def password_user(self) -> User:
-        return User(email=self.invitation.email,
-                    display_name=self.cleaned_data.get("display_name", ""))
+        return User(
+            email=self.invitation.email, display_name=self.cleaned_data.get("display_name", "")
+        )
 
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Email address")
     display_name = forms.CharField(
-        label="Their name (optional)", max_length=150, required=False,
+        label="Their name (optional)",
+        max_length=150,
+        required=False,
         help_text="Used to greet them in the email. They can change it when they join.",
     )
     role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)

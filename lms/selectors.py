@@ -36,7 +36,9 @@ def roles_for_user(*, user: User) -> list[OrganisationRoles]:
         by_organisation[membership.organisation_id].add(membership.role)
     result = [
         OrganisationRoles(organisations[org_id], frozenset(roles))
-        for org_id, roles in sorted(by_organisation.items(), key=lambda item: organisations[item[0]].name)
+        for org_id, roles in sorted(
+            by_organisation.items(), key=lambda item: organisations[item[0]].name
+        )
     ]
     # One query per request however many templates and panels ask.
     user._roles_for_user = result

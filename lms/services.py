@@ -90,9 +90,11 @@ def invitation_create(
 ) -> Invitation:
     """Invite someone to hold `role` in `organisation`; the email goes out after commit."""
     email = email.strip().lower()
-    if Membership.objects.active().filter(
-        organisation=organisation, user__email=email, role=role
-    ).exists():
+    if (
+        Membership.objects.active()
+        .filter(organisation=organisation, user__email=email, role=role)
+        .exists()
+    ):
         raise ValidationError(
             {"email": f"{email} is already a {Role(role).label.lower()} in {organisation}."}
         )
@@ -108,11 +110,18 @@ def invitation_create(
             )
     except IntegrityError:
         raise ValidationError(
-            {"email": f"{email} has already been invited as a {Role(role).label.lower()}. "
-                      "You can send the invitation again from the list of open invitations."}
+            {
+                "email": f"{email} has already been invited as a {Role(role).label.lower()}. "
+                "You can send the invitation again from the list of open invitations."
+            }
         ) from None
-    audit_record(actor=invited_by, action="invitation.created", subject=invitation,
-                 organisation=organisation, detail={"email": email, "role": role})
+    audit_record(
+        actor=invited_by,
+        action="invitation.created",
+        subject=invitation,
+        organisation=organisation,
+        detail={"email": email, "role": role},
+    )
     enqueue("lms.tasks.send_invitation_email", invitation.pk)
     return invitation
 
@@ -126,8 +135,12 @@ def invitation_resend(*, invitation: Invitation, by: User) -> Invitation:
     invitation.nonce = _new_nonce()
     invitation.expires_at = _invitation_expiry()
     invitation.save(update_fields=["nonce", "expires_at"])
-    audit_record(actor=by, action="invitation.resent", subject=invitation,
-                 organisation=invitation.organisation)
+    audit_record(
+        actor=by,
+        action="invitation.resent",
+        subject=invitation,
+        organisation=invitation.organisation,
+    )
     enqueue("lms.tasks.send_invitation_email", invitation.pk)
     return invitation
 
@@ -138,8 +151,13 @@ def invitation_withdraw(*, invitation: Invitation, by: User) -> None:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.is_accepted:
         raise ValidationError(f"{invitation.email} has already accepted this invitation.")
-    audit_record(actor=by, action="invitation.withdrawn", subject=invitation,
-                 organisation=invitation.organisation, detail={"email": invitation.email})
+    audit_record(
+        actor=by,
+        action="invitation.withdrawn",
+        subject=invitation,
+        organisation=invitation.organisation,
+        detail={"email": invitation.email},
+    )
     invitation.delete()
 
 
@@ -160,14 +178,24 @@ def invitation_accept(
         user = User.objects.create_user(
             email=invitation.email, password=password, display_name=display_name.strip()
         )
-    membership_add(organisation=invitation.organisation, user=user, role=invitation.role,
-                   by=invitation.invited_by, audit=False)
+    membership_add(
+        organisation=invitation.organisation,
+        user=user,
+        role=invitation.role,
+        by=invitation.invited_by,
+        audit=False,
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_record(actor=user, action="invitation.accepted", subject=invitation,
-                 subject_user=user, organisation=invitation.organisation,
-                 detail={"role": invitation.role})
+    audit_record(
+        actor=user,
+        action="invitation.accepted",
+        subject=invitation,
+        subject_user=user,
+        organisation=invitation.organisation,
+        detail={"role": invitation.role},
+    )
     return user
 
 
@@ -188,11 +216,18 @@ def membership_add(
                 )
         except IntegrityError:
             # A concurrent request added it first; that one stands.
-            return Membership.objects.get(organisation=organisation, user=user, role=role,
-                                          active_to__isnull=True)
+            return Membership.objects.get(
+                organisation=organisation, user=user, role=role, active_to__isnull=True
+            )
     if audit:
-        audit_record(actor=by, action="membership.added", subject=membership, subject_user=user,
-                     organisation=organisation, detail={"role": role})
+        audit_record(
+            actor=by,
+            action="membership.added",
+            subject=membership,
+            subject_user=user,
+            organisation=organisation,
+            detail={"role": role},
+        )
     return membership
 
 
@@ -210,9 +245,14 @@ def membership_end(*, membership: Membership, by: User) -> Membership:
             raise ValidationError(
                 "This is the organisation's only admin. Make someone else an admin first."
             )
-    audit_record(actor=by, action="membership.ended", subject=membership,
-                 subject_user=membership.user, organisation=membership.organisation,
-                 detail={"role": membership.role})
+    audit_record(
+        actor=by,
+        action="membership.ended",
+        subject=membership,
+        subject_user=membership.user,
+        organisation=membership.organisation,
+        detail={"role": membership.role},
+    )
     today = timezone.localdate()
     if membership.active_from >= today:
         # Added today (or not started yet): it never applied, so there is no period to keep.

@@ -106,7 +106,9 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 try:
     _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
 except (ValueError, KeyError) as error:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we understand: {error}") from None
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL we understand: {error}"
+    ) from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -120,8 +122,9 @@ DATABASES = {"default": _database}
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     # Per-process memory: nothing in the code relies on the cache being shared between processes.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

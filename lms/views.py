@@ -1,5 +1,6 @@
 """Accounts and organisation membership views. Thin: access helper -> form -> service -> redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -105,8 +106,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def account(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user_update_profile(user=request.user, display_name=form.cleaned_data["display_name"],
-                            pronouns=form.cleaned_data["pronouns"])
+        user_update_profile(
+            user=request.user,
+            display_name=form.cleaned_data["display_name"],
+            pronouns=form.cleaned_data["pronouns"],
+        )
         messages.success(request, "Your details have been saved.")
         return redirect("lms:account")
     return render(request, "lms/account.html", {"form": form})
@@ -119,25 +123,40 @@ def invitation_accept_view(request, token):
     try:
         invitation = invitation_from_token(token=token)
     except InvitationLinkError as error:
-        return render(request, "lms/invitation_unusable.html",
-                      {"reason": error.reason, "invitation": error.invitation}, status=410)
+        return render(
+            request,
+            "lms/invitation_unusable.html",
+            {"reason": error.reason, "invitation": error.invitation},
+            status=410,
+        )
 
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
         return _accept_as_existing_user(request, invitation, existing)
 
-    form = InvitationAcceptForm(request.POST or None, invitation=invitation,
-                                initial={"display_name": invitation.display_name})
+    form = InvitationAcceptForm(
+        request.POST or None,
+        invitation=invitation,
+        initial={"display_name": invitation.display_name},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            user = invitation_accept(invitation=invitation,
-                                     display_name=form.cleaned_data["display_name"],
-                                     password=form.cleaned_data["password1"])
+            user = invitation_accept(
+                invitation=invitation,
+                display_name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password1"],
+            )
         except InvitationLinkError as error:
-            return render(request, "lms/invitation_unusable.html",
-                          {"reason": error.reason, "invitation": invitation}, status=410)
+            return render(
+                request,
+                "lms/invitation_unusable.html",
+                {"reason": error.reason, "invitation": invitation},
+                status=410,
+            )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to Peer Pathways. You have joined {invitation.organisation}.")
+        messages.success(
+            request, f"Welcome to Peer Pathways. You have joined {invitation.organisation}."
+        )
         return redirect("/")
     return render(request, "lms/invitation_accept.html", {"form": form, "invitation": invitation})
 
@@ -150,8 +169,12 @@ def _accept_as_existing_user(request, invitation, existing):
         try:
             invitation_accept(invitation=invitation, user=request.user)
         except InvitationLinkError as error:
-            return render(request, "lms/invitation_unusable.html",
-                          {"reason": error.reason, "invitation": invitation}, status=410)
+            return render(
+                request,
+                "lms/invitation_unusable.html",
+                {"reason": error.reason, "invitation": invitation},
+                status=410,
+            )
         messages.success(request, f"You have joined {invitation.organisation}.")
         return redirect("/")
     return render(request, "lms/invitation_confirm.html", {"invitation": invitation})
@@ -167,16 +190,21 @@ def _roles_this_person_may_invite(user, organisation) -> list[str]:
 def members(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     search = request.GET.get("q", "").strip()
-    page = Paginator(members_of_organisation(organisation=organisation, search=search),
-                     MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "lms/members.html", {
-        "organisation": organisation,
-        "page": page,
-        "search": search,
-        "invitations": open_invitations_for_organisation(organisation=organisation),
-        "can_manage_roles": can_manage_roles(user=request.user, organisation=organisation),
-        "add_role_form": AddRoleForm(),
-    })
+    page = Paginator(
+        members_of_organisation(organisation=organisation, search=search), MEMBERS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "lms/members.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "search": search,
+            "invitations": open_invitations_for_organisation(organisation=organisation),
+            "can_manage_roles": can_manage_roles(user=request.user, organisation=organisation),
+            "add_role_form": AddRoleForm(),
+        },
+    )
 
 
 @login_required
@@ -186,14 +214,23 @@ def invite(request, slug):
     form = InviteForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = invitation_create(organisation=organisation, invited_by=request.user,
-                                           **form.cleaned_data)
+            invitation = invitation_create(
+                organisation=organisation, invited_by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("lms:members", slug=organisation.slug)
-    return render(request, "lms/invite.html", {"organisation": organisation, "form": form})
+    return render(
+        request,
+        "lms/invite.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "invitation_valid_days": settings.INVITATION_VALID_DAYS,
+        },
+    )
 
 
 @login_required
@@ -206,8 +243,10 @@ def invitation_resend_view(request, slug, pk):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"Invitation sent again to {invitation.email}. "
-                                  "The earlier link no longer works.")
+        messages.success(
+            request,
+            f"Invitation sent again to {invitation.email}. The earlier link no longer works.",
+        )
     return redirect("lms:members", slug=organisation.slug)
 
 
@@ -232,9 +271,11 @@ def membership_add_view(request, slug, user_id):
     person = get_member(organisation=organisation, user_id=user_id)
     form = AddRoleForm(request.POST)
     if form.is_valid():
-        membership_add(organisation=organisation, user=person, role=form.cleaned_data["role"],
-                       by=request.user)
-        messages.success(request, f"{person} is now also a {Role(form.cleaned_data['role']).label.lower()}.")
+        membership_add(
+            organisation=organisation, user=person, role=form.cleaned_data["role"], by=request.user
+        )
+        role_label = Role(form.cleaned_data["role"]).label.lower()
+        messages.success(request, f"{person} is now also a {role_label}.")
     else:
         messages.error(request, "Choose a role to add.")
     return redirect(reverse("lms:members", args=[organisation.slug]) + f"#member-{person.pk}")
@@ -250,6 +291,9 @@ def membership_end_view(request, slug, pk):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"{membership.user} is no longer a "
-                                  f"{membership.get_role_display().lower()} here.")
-    return redirect(reverse("lms:members", args=[organisation.slug]) + f"#member-{membership.user_id}")
+        messages.success(
+            request,
+            f"{membership.user} is no longer a {membership.get_role_display().lower()} here.",
+        )
+    members_url = reverse("lms:members", args=[organisation.slug])
+    return redirect(f"{members_url}#member-{membership.user_id}")

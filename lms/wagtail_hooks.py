@@ -15,8 +15,11 @@ register_permission_policy(AuditEvent, ReadOnlyPolicy(AuditEvent))
 
 @hooks.register("register_admin_viewset")
 def register_kernel_viewsets():
-    return [OrganisationViewSet("organisations"), MembershipViewSet("memberships"),
-            AuditEventViewSet("audit-log")]
+    return [
+        OrganisationViewSet("organisations"),
+        MembershipViewSet("memberships"),
+        AuditEventViewSet("audit-log"),
+    ]
 
 
 hooks.register("dashboard_panels", organisations_panel)

@@ -49,8 +49,8 @@ def make_personas() -> Personas:
         editor=editor,
         other_peer=_member(other, Role.PEER, "other.peer@example.org", "Oz Peer"),
         other_mentor=_member(other, Role.MENTOR, "other.mentor@example.org", "Oli Mentor"),
-        other_coordinator=_member(other, Role.COORDINATOR, "other.coordinator@example.org",
-                                  "Ode Coordinator"),
-        other_org_admin=_member(other, Role.ORG_ADMIN, "other.orgadmin@example.org",
-                                "Orla Admin"),
+        other_coordinator=_member(
+            other, Role.COORDINATOR, "other.coordinator@example.org", "Ode Coordinator"
+        ),
+        other_org_admin=_member(other, Role.ORG_ADMIN, "other.orgadmin@example.org", "Orla Admin"),
     )
