@@ -1,4 +1,4 @@
-"""Reads for the kernel: who holds which role where. Every list is scoped by user or organisation."""
+"""Reads for the kernel: who holds which role where, scoped by user or organisation."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,7 +53,7 @@ def user_roles_in(*, user: User, organisation: Organisation) -> frozenset[str]:
 
 
 def members_of_organisation(*, organisation: Organisation, search: str = "") -> QuerySet[User]:
-    """People with at least one active role in the organisation, each with those roles prefetched."""
+    """People with an active role in the organisation, with those roles prefetched."""
     active = Membership.objects.active().filter(organisation=organisation)
     people = (
         User.objects.filter(memberships__in=active)

@@ -1,4 +1,4 @@
-"""Accounts and organisation membership views. Thin: access helper -> form -> service -> redirect."""
+"""Accounts and membership views. Thin: access helper -> form -> service -> redirect."""
 
 from django.conf import settings
 from django.contrib import messages
