@@ -5,7 +5,22 @@ from django.contrib.auth.forms import AuthenticationForm
 from lms.models import Role, User
 
 
-class LoginForm(AuthenticationForm):
+class PlainErrorsMixin:
+    """Say what to do when a required field is empty ("Enter your name"), not "This field is
+    required", as the GOV.UK error message pattern asks."""
+
+    required_messages: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            label = str(field.label or "").removesuffix(" (optional)")
+            verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
+            default = f"{verb} {label[:1].lower()}{label[1:]}."
+            field.error_messages["required"] = self.required_messages.get(name, default)
+
+
+class LoginForm(PlainErrorsMixin, AuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
@@ -15,6 +30,10 @@ class LoginForm(AuthenticationForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    required_messages = {
+        "username": "Enter your email address.",
+        "password": "Enter your password.",
+    }
     # The same words whether the email is unknown or the password is wrong, so the form never
     # tells anyone whether an address has an account.
     error_messages = {
@@ -23,13 +42,14 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class PasswordResetRequestForm(forms.Form):
+class PasswordResetRequestForm(PlainErrorsMixin, forms.Form):
+    required_messages = {"email": "Enter your email address."}
     email = forms.EmailField(
         label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
 
-class NewPasswordMixin(forms.Form):
+class NewPasswordMixin(PlainErrorsMixin, forms.Form):
     password1 = forms.CharField(
         label="Choose a password",
         strip=False,
@@ -67,6 +87,11 @@ class InvitationAcceptForm(NewPasswordMixin):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     field_order = ["display_name", "password1", "password2"]
+    required_messages = {
+        "display_name": "Enter your name.",
+        "password1": "Choose a password.",
+        "password2": "Type the password again.",
+    }
 
     def __init__(self, *args, invitation, **kwargs):
         self.invitation = invitation
@@ -78,7 +103,8 @@ class InvitationAcceptForm(NewPasswordMixin):
         )
 
 
-class InviteForm(forms.Form):
+class InviteForm(PlainErrorsMixin, forms.Form):
+    required_messages = {"email": "Enter their email address.", "role": "Choose a role."}
     email = forms.EmailField(label="Email address")
     display_name = forms.CharField(
         label="Their name (optional)",
@@ -93,11 +119,11 @@ class InviteForm(forms.Form):
         self.fields["role"].choices = [(role, Role(role).label) for role in roles]
 
 
-class AddRoleForm(forms.Form):
+class AddRoleForm(PlainErrorsMixin, forms.Form):
     role = forms.ChoiceField(label="Add a role", choices=Role.choices)
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PlainErrorsMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "pronouns"]

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from test code are
 # still plain synchronous calls, so let them through.
@@ -46,18 +47,41 @@ def find_chromium(playwright) -> str | None:
     return bundled if bundled and Path(bundled).exists() else None
 
 
+def _keep_serialized_rollback_working(start_playwright):
+    """Start Playwright without losing Django's saved copy of the migrated database.
+
+    Playwright's sync API leaves an asyncio loop running in this thread, and from then on
+    Django's `connections` hands out different connection objects (asgiref keys them by context
+    when a loop runs). Those lack `_test_serialized_contents`, so serialized rollback would
+    silently restore nothing (pytest-django issue #1117). Copy it across.
+    """
+    saved = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    started = start_playwright()
+    for alias, contents in saved.items():
+        connections[alias]._test_serialized_contents = contents
+    return started
+
+
 @pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
+def browser(django_db_setup):
+    playwright = _keep_serialized_rollback_working(sync_playwright().start)
+    try:
         executable = find_chromium(playwright)
         if executable is None:
             if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
                 pytest.fail(HOW_TO_GET_CHROMIUM)
             pytest.skip(HOW_TO_GET_CHROMIUM)
-        browser = playwright.chromium.launch(executable_path=executable, headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
+    finally:
+        playwright.stop()
 
 
 @pytest.fixture
