@@ -21,8 +21,16 @@ def get_organisation_for_role(*, user: User, slug: str, roles=STAFF_ROLES) -> Or
     return organisation
 
 
-def get_invitation_for_staff(*, organisation: Organisation, pk: int) -> Invitation:
-    return get_object_or_404(Invitation, organisation=organisation, pk=pk)
+def get_invitation_for_staff(*, organisation: Organisation, pk: int, roles) -> Invitation:
+    """An invitation in the organisation for one of the roles this person may invite."""
+    return get_object_or_404(Invitation, organisation=organisation, pk=pk, role__in=roles)
+
+
+def roles_person_may_invite(*, user: User, organisation: Organisation) -> list[str]:
+    """Org admins invite anyone; coordinators invite peers and mentors."""
+    if can_manage_roles(user=user, organisation=organisation):
+        return list(Role.values)
+    return [Role.PEER, Role.MENTOR]
 
 
 def get_membership_for_org_admin(*, organisation: Organisation, pk: int) -> Membership:

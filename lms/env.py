@@ -35,8 +35,8 @@ def env_int(name: str, default: int) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    """A comma-separated list; blank items are dropped."""
+    """A comma-separated list; blank items are dropped. Unset or empty gives the default."""
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]

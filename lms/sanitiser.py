@@ -17,9 +17,11 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener"
 
 # Elements whose *content* is never wanted as text either (bleach would keep it, escaped).
+# An unclosed one runs to the end of the input, as it would in a browser; each match then
+# consumes the rest, which keeps the scan linear however many unclosed tags there are.
 _DROP_WITH_CONTENT = re.compile(
-    r"<(script|style|noscript|iframe|svg|math|template|textarea|select|object|title)\b[^>]*>"
-    r".*?</\1\s*>",
+    r"<(script|style|noscript|iframe|svg|math|template|textarea|select|object|title)\b"
+    r"[^>]*(?:>|\Z).*?(?:</\1\s*>|\Z)",
     re.IGNORECASE | re.DOTALL,
 )
 

@@ -85,6 +85,7 @@ def _invitation_expiry():
     return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
 
 
+@transaction.atomic
 def invitation_create(
     *, organisation: Organisation, email: str, role: str, display_name: str = "", invited_by: User
 ) -> Invitation:
@@ -202,6 +203,7 @@ def invitation_accept(
 # --- Memberships ------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def membership_add(
     *, organisation: Organisation, user: User, role: str, by: User | None, audit: bool = True
 ) -> Membership:

@@ -17,6 +17,7 @@ from lms.access import (
     get_member,
     get_membership_for_org_admin,
     get_organisation_for_role,
+    roles_person_may_invite,
 )
 from lms.forms import (
     AddRoleForm,
@@ -180,12 +181,6 @@ def _accept_as_existing_user(request, invitation, existing):
     return render(request, "lms/invitation_confirm.html", {"invitation": invitation})
 
 
-def _roles_this_person_may_invite(user, organisation) -> list[str]:
-    if can_manage_roles(user=user, organisation=organisation):
-        return list(Role.values)
-    return [Role.PEER, Role.MENTOR]
-
-
 @login_required
 def members(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
@@ -210,7 +205,7 @@ def members(request, slug):
 @login_required
 def invite(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    roles = _roles_this_person_may_invite(request.user, organisation)
+    roles = roles_person_may_invite(user=request.user, organisation=organisation)
     form = InviteForm(request.POST or None, roles=roles)
     if request.method == "POST" and form.is_valid():
         try:
@@ -237,7 +232,11 @@ def invite(request, slug):
 @require_POST
 def invitation_resend_view(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    invitation = get_invitation_for_staff(organisation=organisation, pk=pk)
+    invitation = get_invitation_for_staff(
+        organisation=organisation,
+        pk=pk,
+        roles=roles_person_may_invite(user=request.user, organisation=organisation),
+    )
     try:
         invitation_resend(invitation=invitation, by=request.user)
     except ValidationError as error:
@@ -254,7 +253,11 @@ def invitation_resend_view(request, slug, pk):
 @require_POST
 def invitation_withdraw_view(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    invitation = get_invitation_for_staff(organisation=organisation, pk=pk)
+    invitation = get_invitation_for_staff(
+        organisation=organisation,
+        pk=pk,
+        roles=roles_person_may_invite(user=request.user, organisation=organisation),
+    )
     try:
         invitation_withdraw(invitation=invitation, by=request.user)
     except ValidationError as error:
