@@ -59,6 +59,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include(app_urls)),
+    path("", include("courses.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,285 @@
+"""Courses: Wagtail pages for the content, plain models for each learner's record."""
+
+from django import forms
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from courses.blocks import RICH_TEXT_FEATURES, ModuleBodyBlock
+from lms.sanitiser import SanitisedHTMLField
+
+REFLECTION_MAX_CHARACTERS = 20_000
+
+
+class Audience(models.Model):
+    """Who a course is written for. A fixed list, made by a migration."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.name
+
+
+class Level(models.IntegerChoices):
+    FOUNDATION = 1, "Foundation"
+    PRACTITIONER = 2, "Practitioner"
+    ADVANCED = 3, "Advanced"
+
+
+class CourseIndexPage(Page):
+    """The course catalogue."""
+
+    introduction = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, "introduction"]
+    parent_page_types = ["lms.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.views import catalogue_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue_context(request, index_page=self))
+        return context
+
+
+class CoursePage(Page):
+    summary = models.TextField(
+        help_text="One or two sentences: what the course is and who it is for."
+    )
+    description = RichTextField(blank=True, features=RICH_TEXT_FEATURES)
+    audiences = ParentalManyToManyField(Audience, related_name="courses")
+    level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.FOUNDATION)
+    estimated_hours = models.DecimalField(max_digits=5, decimal_places=1, default=1)
+    prerequisites = ParentalManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_for",
+        help_text="Courses a peer must complete before enrolling on this one.",
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percentage of questions a knowledge check needs right to pass.",
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Months until a refresher is due. Leave empty if it never expires.",
+    )
+    certificate_enabled = models.BooleanField(
+        "issue a certificate", default=True, help_text="Issue a certificate on completion."
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        "summary",
+        "description",
+        MultiFieldPanel(
+            [
+                FieldPanel("audiences", widget=forms.CheckboxSelectMultiple),
+                "level",
+                "estimated_hours",
+                "prerequisites",
+            ],
+            heading="Who it is for",
+        ),
+        MultiFieldPanel(
+            ["pass_mark", "validity_months", "certificate_enabled"], heading="Completion"
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("description"),
+    ]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.views import course_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_context(request, course=self))
+        return context
+
+
+class ModulePage(Page):
+    summary = models.TextField(blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(default=30)
+    body = StreamField(ModuleBodyBlock())
+
+    content_panels = [*Page.content_panels, "summary", "estimated_minutes", "body"]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = []
+
+    def serve(self, request, *args, **kwargs):
+        from courses.views import serve_module
+
+        return serve_module(request, module=self)
+
+    def knowledge_checks(self):
+        return [block for block in self.body if block.block_type == "knowledge_check"]
+
+    def reflection_prompts(self):
+        return [block for block in self.body if block.block_type == "reflection_prompt"]
+
+
+# --- Learner records --------------------------------------------------------------------------
+
+
+class Enrolment(models.Model):
+    """A person taking a course. One per person and course; a refresher reopens it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current round was completed."
+    )
+    last_module = models.ForeignKey(
+        ModulePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="courses_one_enrolment")
+        ]
+        indexes = [models.Index(fields=["course", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.user} on {self.course}"
+
+
+class ModuleProgress(models.Model):
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="progress")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    visited_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "module"], name="courses_one_progress")
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment} — {self.module}"
+
+
+class QuizAttempt(models.Model):
+    """One submission of one knowledge check. The best attempt counts."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attempts")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    check_id = models.CharField(max_length=64, help_text="The knowledge check block's id.")
+    answers = models.JSONField(default=dict)
+    correct = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["enrolment", "module", "check_id"])]
+
+    def __str__(self):
+        return f"{self.enrolment}: {self.correct}/{self.total}"
+
+
+class Reflection(models.Model):
+    """A peer's own words at a reflection prompt. Private unless they share it with their mentor."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
+    )
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    prompt_id = models.CharField(max_length=64)
+    prompt = models.TextField(help_text="The prompt as it read when the peer wrote this.")
+    body = SanitisedHTMLField()
+    shared_with_mentor = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "module", "prompt_id"], name="courses_one_reflection_per_prompt"
+            )
+        ]
+
+    def __str__(self):
+        return f"Reflection by {self.user} on {self.module}"
+
+
+class CourseCompletion(models.Model):
+    """One completed round of a course. Kept for history; pathways read these."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")
+    completed_at = models.DateTimeField(default=timezone.now)
+    refresher_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty when the course never needs a refresher."
+    )
+
+    class Meta:
+        ordering = ["-completed_at"]
+        indexes = [models.Index(fields=["completed_at"]), models.Index(fields=["refresher_due_at"])]
+
+    def __str__(self):
+        return f"{self.enrolment} completed {self.completed_at:%Y-%m-%d}"
+
+
+def _private_storage():
+    return storages["private"]
+
+
+class Certificate(models.Model):
+    completion = models.OneToOneField(
+        CourseCompletion, on_delete=models.CASCADE, related_name="certificate"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="certificates")
+    code = models.CharField(max_length=32, unique=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    show_name = models.BooleanField(
+        default=False, help_text="Show the holder's name on the public verification page."
+    )
+    pdf = models.FileField(storage=_private_storage, upload_to="certificates/", blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"Certificate {self.code}"
+
+    @property
+    def is_valid(self):
+        return self.expires_at is None or timezone.now() < self.expires_at

@@ -1,0 +1,302 @@
+"""Every read the learning pages and dashboards need. Each list is scoped by user or
+organisation and costs a fixed number of queries however much data there is."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from courses.models import (
+    Certificate,
+    CourseCompletion,
+    CoursePage,
+    Enrolment,
+    ModulePage,
+    ModuleProgress,
+    QuizAttempt,
+    Reflection,
+)
+from lms.models import Membership, Organisation, User
+
+REFRESHER_WARNING_DAYS = 30
+
+
+# --- Courses and modules ----------------------------------------------------------------------
+
+
+def live_courses(*, index_page=None) -> QuerySet[CoursePage]:
+    courses = CoursePage.objects.live().public()
+    if index_page is not None:
+        courses = courses.child_of(index_page)
+    return courses.prefetch_related("audiences", "prerequisites").order_by("level", "title")
+
+
+def live_modules(*, course: CoursePage) -> QuerySet[ModulePage]:
+    """The course's published modules in the editor's order, without their bodies."""
+    return ModulePage.objects.live().public().child_of(course).order_by("path")
+
+
+def module_counts(*, courses: list[CoursePage]) -> dict[int, int]:
+    """Live modules per course, in one query (a module's path starts with its course's)."""
+    if not courses:
+        return {}
+    by_path = {course.path: course.pk for course in courses}
+    prefix_length = len(courses[0].path)
+    rows = (
+        ModulePage.objects.live()
+        .public()
+        .filter(depth=courses[0].depth + 1)
+        .annotate(course_path=Substr("path", 1, prefix_length))
+        .filter(course_path__in=list(by_path))
+        .values("course_path")
+        .annotate(modules=Count("pk"))
+    )
+    return {by_path[row["course_path"]]: row["modules"] for row in rows}
+
+
+def course_completed_ids(*, user: User) -> set[int]:
+    """Courses the person has ever completed."""
+    return set(
+        CourseCompletion.objects.filter(enrolment__user=user).values_list(
+            "enrolment__course_id", flat=True
+        )
+    )
+
+
+def missing_prerequisites(*, user: User, course: CoursePage) -> list[CoursePage]:
+    required = list(course.prerequisites.live().order_by("title"))
+    if not required:
+        return []
+    completed = course_completed_ids(user=user)
+    return [prerequisite for prerequisite in required if prerequisite.pk not in completed]
+
+
+# --- A person's status on courses -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseStatus:
+    """Where a person is on one course, in words they would use."""
+
+    enrolment: Enrolment | None
+    modules_done: int
+    modules_total: int
+    refresher_due_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        if self.enrolment is None:
+            return "not_started"
+        if self.enrolment.completed_at is None:
+            return "in_progress"
+        if self.refresher_due_at and self.refresher_due_at <= timezone.now() + timedelta(
+            days=REFRESHER_WARNING_DAYS
+        ):
+            return "refresher_due"
+        return "completed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_started": "Not started",
+            "in_progress": f"In progress, {self.percent}%",
+            "refresher_due": "Refresher due",
+            "completed": "Completed",
+        }[self.key]
+
+    @property
+    def percent(self) -> int:
+        if not self.modules_total:
+            return 0
+        return round(100 * min(self.modules_done, self.modules_total) / self.modules_total)
+
+
+def enrolments_with_progress(*, user: User) -> QuerySet[Enrolment]:
+    """The person's enrolments, each with modules done and the latest refresher date."""
+    latest_due = (
+        CourseCompletion.objects.filter(enrolment=OuterRef("pk"))
+        .order_by("-completed_at")
+        .values("refresher_due_at")[:1]
+    )
+    return (
+        Enrolment.objects.filter(user=user)
+        .select_related("course", "last_module")
+        .annotate(
+            modules_done=Count(
+                "progress",
+                filter=Q(progress__completed_at__isnull=False, progress__module__live=True),
+            ),
+            refresher_due_at=Subquery(latest_due),
+        )
+    )
+
+
+def course_statuses(*, user: User, courses: list[CoursePage]) -> dict[int, CourseStatus]:
+    """Status of each course for one person, in a fixed number of queries."""
+    totals = module_counts(courses=courses)
+    enrolments = {}
+    if user.is_authenticated:
+        enrolments = {
+            e.course_id: e for e in enrolments_with_progress(user=user).filter(course__in=courses)
+        }
+    statuses = {}
+    for course in courses:
+        enrolment = enrolments.get(course.pk)
+        statuses[course.pk] = CourseStatus(
+            enrolment=enrolment,
+            modules_done=enrolment.modules_done if enrolment else 0,
+            modules_total=totals.get(course.pk, 0),
+            refresher_due_at=enrolment.refresher_due_at if enrolment else None,
+        )
+    return statuses
+
+
+def courses_in_progress(*, user: User) -> list[tuple[Enrolment, CourseStatus]]:
+    enrolments = list(
+        enrolments_with_progress(user=user)
+        .filter(completed_at__isnull=True)
+        .order_by("-enrolled_at")
+    )
+    totals = module_counts(courses=[e.course for e in enrolments])
+    return [
+        (e, CourseStatus(e, e.modules_done, totals.get(e.course_id, 0), e.refresher_due_at))
+        for e in enrolments
+    ]
+
+
+def module_progress_for(*, enrolment: Enrolment | None) -> dict[int, ModuleProgress]:
+    if enrolment is None:
+        return {}
+    return {p.module_id: p for p in ModuleProgress.objects.filter(enrolment=enrolment)}
+
+
+def enrolment_for(*, user: User, course: CoursePage) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=user, course=course).select_related("last_module").first()
+
+
+def latest_attempts(*, enrolment: Enrolment, module: ModulePage) -> dict[str, QuizAttempt]:
+    """The most recent attempt at each knowledge check on a module."""
+    attempts = {}
+    for attempt in QuizAttempt.objects.filter(enrolment=enrolment, module=module):
+        attempts.setdefault(attempt.check_id, attempt)  # newest first
+    return attempts
+
+
+def passed_check_ids(*, enrolment: Enrolment, module: ModulePage) -> set[str]:
+    return set(
+        QuizAttempt.objects.filter(enrolment=enrolment, module=module, passed=True).values_list(
+            "check_id", flat=True
+        )
+    )
+
+
+# --- Reflections and certificates -------------------------------------------------------------
+
+
+def reflections_for_user(*, user: User) -> QuerySet[Reflection]:
+    return Reflection.objects.filter(user=user).select_related("module")
+
+
+def reflections_on_module(*, user: User, module: ModulePage) -> dict[str, Reflection]:
+    return {r.prompt_id: r for r in Reflection.objects.filter(user=user, module=module)}
+
+
+def reflections_shared_with_mentor(*, peer: User) -> QuerySet[Reflection]:
+    """The reflections a peer chose to share. The mentoring app reads these for the peer's
+    current mentor (and audits the read)."""
+    return Reflection.objects.filter(user=peer, shared_with_mentor=True).select_related("module")
+
+
+def certificates_for_user(*, user: User) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(user=user).select_related("course")
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    return Certificate.objects.select_related("course", "user").filter(code=code).first()
+
+
+# --- Organisations ----------------------------------------------------------------------------
+
+
+def _people_in(organisation: Organisation):
+    return Membership.objects.active().filter(organisation=organisation).values("user_id")
+
+
+def learner_records(
+    *,
+    organisation: Organisation,
+    course: CoursePage | None = None,
+    status: str = "",
+    person: User | None = None,
+) -> QuerySet[Enrolment]:
+    """Enrolments of the organisation's people, with progress and latest certificate; never
+    reflections."""
+    latest_completion = CourseCompletion.objects.filter(enrolment=OuterRef("pk")).order_by(
+        "-completed_at"
+    )
+    records = (
+        Enrolment.objects.filter(user__in=_people_in(organisation))
+        .select_related("user", "course")
+        .annotate(
+            modules_done=Count(
+                "progress",
+                filter=Q(progress__completed_at__isnull=False, progress__module__live=True),
+            ),
+            last_completed_at=Subquery(latest_completion.values("completed_at")[:1]),
+            refresher_due_at=Subquery(latest_completion.values("refresher_due_at")[:1]),
+            certificate_code=Subquery(
+                Certificate.objects.filter(completion__enrolment=OuterRef("pk"))
+                .order_by("-issued_at")
+                .values("code")[:1]
+            ),
+        )
+        .order_by("user__display_name", "course__title")
+    )
+    if course is not None:
+        records = records.filter(course=course)
+    if person is not None:
+        records = records.filter(user=person)
+    soon = timezone.now() + timedelta(days=REFRESHER_WARNING_DAYS)
+    if status == "in_progress":
+        records = records.filter(completed_at__isnull=True)
+    elif status == "completed":
+        records = records.filter(completed_at__isnull=False)
+    elif status == "refresher_due":
+        records = records.filter(
+            Exists(
+                CourseCompletion.objects.filter(
+                    enrolment=OuterRef("pk"), refresher_due_at__lte=soon
+                )
+            )
+        ).filter(refresher_due_at__lte=soon)
+    return records
+
+
+def completions_this_month(*, organisation: Organisation) -> int:
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return CourseCompletion.objects.filter(
+        enrolment__user__in=_people_in(organisation), completed_at__gte=start
+    ).count()
+
+
+def refreshers_due(*, organisation: Organisation, days: int = REFRESHER_WARNING_DAYS):
+    """Latest completions whose refresher falls due within `days` (or is overdue)."""
+    latest = (
+        CourseCompletion.objects.filter(enrolment=OuterRef("enrolment"))
+        .order_by("-completed_at")
+        .values("pk")[:1]
+    )
+    return (
+        CourseCompletion.objects.filter(
+            enrolment__user__in=_people_in(organisation),
+            enrolment__completed_at__isnull=False,
+            refresher_due_at__lte=timezone.now() + timedelta(days=days),
+            pk=Subquery(latest),
+        )
+        .select_related("enrolment__user", "enrolment__course")
+        .order_by("refresher_due_at")
+    )

@@ -1,0 +1,331 @@
+"""Every write in the learning loop: enrolment, progress, knowledge checks, reflections and
+certificates."""
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses.certificates import render_certificate_pdf
+from courses.models import (
+    REFLECTION_MAX_CHARACTERS,
+    Certificate,
+    CourseCompletion,
+    CoursePage,
+    Enrolment,
+    ModulePage,
+    ModuleProgress,
+    QuizAttempt,
+    Reflection,
+)
+from courses.selectors import live_modules, missing_prerequisites
+from lms.dates import add_months
+from lms.models import User
+from lms.queue import enqueue
+from lms.sanitiser import clean_html
+from lms.services import audit_record
+
+
+class PrerequisitesNotMet(ValidationError):
+    def __init__(self, missing: list[CoursePage]):
+        self.missing = missing
+        titles = ", ".join(course.title for course in missing)
+        super().__init__(f"Complete {titles} first.")
+
+
+# --- Enrolment --------------------------------------------------------------------------------
+
+
+def enrolment_create(
+    *, user: User, course: CoursePage, assigned_by: User | None = None
+) -> tuple[Enrolment, bool]:
+    """Enrol a person (or return their existing enrolment). Prerequisites must be complete."""
+    existing = Enrolment.objects.filter(user=user, course=course).first()
+    if existing is not None:
+        return existing, False
+    missing = missing_prerequisites(user=user, course=course)
+    if missing:
+        raise PrerequisitesNotMet(missing)
+    try:
+        with transaction.atomic():
+            enrolment = Enrolment.objects.create(user=user, course=course, assigned_by=assigned_by)
+    except IntegrityError:
+        # The same request arrived twice at once; the first one enrolled them.
+        return Enrolment.objects.get(user=user, course=course), False
+    return enrolment, True
+
+
+@dataclass
+class AssignmentResult:
+    enrolled: list[User] = field(default_factory=list)
+    already_enrolled: list[User] = field(default_factory=list)
+    missing_prerequisites: list[User] = field(default_factory=list)
+
+
+def enrolment_assign(*, course: CoursePage, people: list[User], by: User) -> AssignmentResult:
+    """A coordinator assigns a course to people; each is told what happened to whom."""
+    result = AssignmentResult()
+    for person in people:
+        try:
+            _, created = enrolment_create(user=person, course=course, assigned_by=by)
+        except PrerequisitesNotMet:
+            result.missing_prerequisites.append(person)
+            continue
+        (result.enrolled if created else result.already_enrolled).append(person)
+    return result
+
+
+# --- Progress ---------------------------------------------------------------------------------
+
+
+def module_visit(*, enrolment: Enrolment, module: ModulePage) -> ModuleProgress:
+    """Record a visit (for "continue where you left off"); a module without knowledge checks is
+    complete once visited."""
+    progress, _ = _progress_for(enrolment, module)
+    if enrolment.last_module_id != module.pk:
+        Enrolment.objects.filter(pk=enrolment.pk).update(last_module=module)
+        enrolment.last_module = module
+    if progress.completed_at is None and not module.knowledge_checks():
+        _complete_module(enrolment, progress)
+    return progress
+
+
+def _progress_for(enrolment: Enrolment, module: ModulePage) -> tuple[ModuleProgress, bool]:
+    try:
+        with transaction.atomic():
+            return ModuleProgress.objects.get_or_create(enrolment=enrolment, module=module)
+    except IntegrityError:
+        return ModuleProgress.objects.get(enrolment=enrolment, module=module), False
+
+
+def _complete_module(enrolment: Enrolment, progress: ModuleProgress) -> None:
+    updated = ModuleProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    )
+    if updated:
+        progress.completed_at = timezone.now()
+    course_complete_if_done(enrolment=enrolment)
+
+
+@transaction.atomic
+def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
+    """Record completion once every live module is complete. Safe to call twice at once: the
+    conditional update lets exactly one caller record it."""
+    module_ids = set(live_modules(course=enrolment.course).values_list("pk", flat=True))
+    done = set(
+        ModuleProgress.objects.filter(
+            enrolment=enrolment, completed_at__isnull=False, module_id__in=module_ids
+        ).values_list("module_id", flat=True)
+    )
+    if not module_ids or done != module_ids:
+        return None
+    now = timezone.now()
+    claimed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
+        completed_at=now
+    )
+    if not claimed:
+        return None
+    enrolment.completed_at = now
+    course = enrolment.course
+    due = add_months(now, course.validity_months) if course.validity_months else None
+    completion = CourseCompletion.objects.create(
+        enrolment=enrolment, completed_at=now, refresher_due_at=due
+    )
+    if course.certificate_enabled:
+        certificate = Certificate.objects.create(
+            completion=completion,
+            user=enrolment.user,
+            course=course,
+            code=secrets.token_urlsafe(18),
+            issued_at=now,
+            expires_at=due,
+        )
+        enqueue("courses.tasks.render_certificate_pdf", certificate.pk)
+    return completion
+
+
+@transaction.atomic
+def refresher_start(*, enrolment: Enrolment) -> Enrolment:
+    """Open a completed course again for a refresher. Earlier completions and certificates stay."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.completed_at is None:
+        raise ValidationError("You are already working through this course.")
+    enrolment.completed_at = None
+    enrolment.last_module = None
+    enrolment.save(update_fields=["completed_at", "last_module"])
+    ModuleProgress.objects.filter(enrolment=enrolment).update(completed_at=None)
+    return enrolment
+
+
+# --- Knowledge checks -------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    question_id: str
+    chosen: list[str]
+    correct: bool
+    feedback: list[tuple[str, str]]  # (answer text, feedback) for each chosen answer
+
+
+@dataclass
+class CheckResult:
+    attempt: QuizAttempt
+    questions: list[QuestionResult]
+
+    @property
+    def passed(self) -> bool:
+        return self.attempt.passed
+
+
+def _find_check(module: ModulePage, check_id: str):
+    for block in module.knowledge_checks():
+        if block.id == check_id:
+            return block
+    raise ValidationError(
+        "That knowledge check is not on this module any more. Reload the page and try again."
+    )
+
+
+def mark_check(check, answers: dict[str, list[str]]) -> tuple[list[QuestionResult], int]:
+    """Mark answers ({question id: [answer ids]}) against a knowledge check block. Every
+    question must be answered with answers that belong to it."""
+    results, problems = [], []
+    for number, question in enumerate(check.value["questions"].bound_blocks, start=1):
+        chosen = answers.get(question.id) or []
+        options = {answer.id: answer.value for answer in question.value["answers"].bound_blocks}
+        if not chosen:
+            problems.append(f"Answer question {number}.")
+            continue
+        if any(answer_id not in options for answer_id in chosen) or (
+            question.value["kind"] == "single" and len(chosen) > 1
+        ):
+            problems.append(
+                f"The answer to question {number} was not one of the choices. "
+                "Reload the page and try again."
+            )
+            continue
+        right = {answer_id for answer_id, answer in options.items() if answer["correct"]}
+        results.append(
+            QuestionResult(
+                question_id=question.id,
+                chosen=chosen,
+                correct=set(chosen) == right,
+                feedback=[(options[a]["text"], options[a]["feedback"]) for a in chosen],
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    return results, sum(result.correct for result in results)
+
+
+@transaction.atomic
+def knowledge_check_submit(
+    *, enrolment: Enrolment, module: ModulePage, check_id: str, answers: dict[str, list[str]]
+) -> CheckResult:
+    """Mark and store an attempt. The module completes once every check has a passing attempt."""
+    check = _find_check(module, check_id)
+    results, correct = mark_check(check, answers)
+    total = len(results)
+    passed = correct * 100 >= enrolment.course.pass_mark * total
+    attempt = QuizAttempt.objects.create(
+        enrolment=enrolment,
+        module=module,
+        check_id=check_id,
+        answers={r.question_id: r.chosen for r in results},
+        correct=correct,
+        total=total,
+        passed=passed,
+    )
+    progress, _ = _progress_for(enrolment, module)
+    if progress.completed_at is None and _every_check_passed(enrolment, module):
+        _complete_module(enrolment, progress)
+    return CheckResult(attempt=attempt, questions=results)
+
+
+def _every_check_passed(enrolment: Enrolment, module: ModulePage) -> bool:
+    required = {block.id for block in module.knowledge_checks()}
+    passed = set(
+        QuizAttempt.objects.filter(enrolment=enrolment, module=module, passed=True).values_list(
+            "check_id", flat=True
+        )
+    )
+    return required <= passed
+
+
+# --- Reflections ------------------------------------------------------------------------------
+
+
+def reflection_save(*, user: User, module: ModulePage, prompt_id: str, body: str) -> Reflection:
+    """Save (or update) a peer's reflection at a prompt, cleaned by the one sanitiser."""
+    prompt = next((block for block in module.reflection_prompts() if block.id == prompt_id), None)
+    if prompt is None:
+        raise ValidationError({"body": "That reflection prompt is not on this module any more."})
+    if len(body) > REFLECTION_MAX_CHARACTERS:
+        raise ValidationError(
+            {
+                "body": f"Your reflection is {len(body):,} characters long. "
+                f"Shorten it to {REFLECTION_MAX_CHARACTERS:,} or fewer."
+            }
+        )
+    cleaned = clean_html(body)
+    if not cleaned:
+        raise ValidationError({"body": "Write your reflection before saving it."})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            reflection, _ = Reflection.objects.update_or_create(
+                user=user,
+                module=module,
+                prompt_id=prompt_id,
+                defaults={"body": cleaned, "prompt": prompt.value["prompt"], "updated_at": now},
+            )
+    except IntegrityError:
+        # Saved twice at once: the other request created it; this one updates it.
+        reflection = Reflection.objects.get(user=user, module=module, prompt_id=prompt_id)
+        reflection.body, reflection.updated_at = cleaned, now
+        reflection.save(update_fields=["body", "updated_at"])
+    return reflection
+
+
+def reflection_set_shared(*, reflection: Reflection, shared: bool) -> Reflection:
+    """Share a reflection with one's mentor, or stop sharing it."""
+    reflection.shared_with_mentor = shared
+    reflection.save(update_fields=["shared_with_mentor"])
+    return reflection
+
+
+def reflection_delete(*, reflection: Reflection) -> None:
+    reflection.delete()
+
+
+# --- Certificates -----------------------------------------------------------------------------
+
+
+def certificate_set_show_name(*, certificate: Certificate, show_name: bool) -> Certificate:
+    """The holder chooses whether the public verification page shows their name."""
+    certificate.show_name = show_name
+    certificate.save(update_fields=["show_name"])
+    return certificate
+
+
+def learner_record_read(*, reader: User, subject: User, organisation) -> None:
+    """Staff reading someone's learning record is written to the audit log."""
+    audit_record(
+        actor=reader,
+        action="courses.learner_record.read",
+        subject_user=subject,
+        organisation=organisation,
+    )
+
+
+def certificate_ensure_pdf(*, certificate: Certificate) -> Certificate:
+    """Make sure the certificate's PDF exists (the background task normally makes it first)."""
+    if not certificate.pdf:
+        certificate.pdf.save(
+            f"{certificate.code}.pdf", render_certificate_pdf(certificate), save=False
+        )
+        Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=certificate.pdf.name)
+    return certificate

@@ -1,0 +1,562 @@
+"""The learning loop's pages. Thin: fetch through an access helper or selector, call a service,
+redirect. Course and module pages are Wagtail pages; their context comes from here."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+from wagtail.models import Page
+
+from courses import exports
+from courses.forms import (
+    AssignForm,
+    CatalogueFilterForm,
+    LearnerRecordFilterForm,
+    ReflectionForm,
+)
+from courses.models import Certificate, CoursePage, Enrolment, ModulePage, Reflection
+from courses.selectors import (
+    certificate_by_code,
+    certificates_for_user,
+    course_statuses,
+    enrolment_for,
+    latest_attempts,
+    learner_records,
+    live_courses,
+    live_modules,
+    missing_prerequisites,
+    module_progress_for,
+    passed_check_ids,
+    reflections_for_user,
+    reflections_on_module,
+)
+from courses.services import (
+    PrerequisitesNotMet,
+    certificate_ensure_pdf,
+    certificate_set_show_name,
+    enrolment_assign,
+    enrolment_create,
+    knowledge_check_submit,
+    mark_check,
+    module_visit,
+    reflection_delete,
+    reflection_save,
+    reflection_set_shared,
+    refresher_start,
+)
+from lms.access import get_organisation_for_role
+from lms.models import STAFF_ROLES, Membership, User
+from lms.selectors import members_of_organisation
+from lms.services import audit_record
+
+RECORDS_PER_PAGE = 50
+
+
+# --- Catalogue and course pages (Wagtail page context) ----------------------------------------
+
+
+def catalogue_context(request, *, index_page) -> dict:
+    form = CatalogueFilterForm(request.GET or None)
+    courses = live_courses(index_page=index_page)
+    query = ""
+    if form.is_valid():
+        audience, level = form.cleaned_data["audience"], form.cleaned_data["level"]
+        query = form.cleaned_data["q"].strip()
+        if audience is not None:
+            courses = courses.filter(
+                Q(audiences=audience) | Q(audiences__slug="everyone")
+            ).distinct()
+        if level:
+            courses = courses.filter(level=level)
+        if query:
+            courses = courses.filter(pk__in=_courses_matching(index_page, query))
+    courses = list(courses)
+    statuses = course_statuses(user=request.user, courses=courses)
+    return {
+        "filter_form": form,
+        "query": query,
+        "courses": [(course, statuses[course.pk]) for course in courses],
+    }
+
+
+def _courses_matching(index_page, query: str) -> list[int]:
+    """Courses whose own text or any of whose modules' text matches the search."""
+    hits = Page.objects.live().public().descendant_of(index_page).search(query)
+    course_paths = {hit.path[: index_page.depth * Page.steplen + Page.steplen] for hit in hits}
+    return list(CoursePage.objects.filter(path__in=course_paths).values_list("pk", flat=True))
+
+
+def course_context(request, *, course: CoursePage) -> dict:
+    user = request.user
+    enrolment = enrolment_for(user=user, course=course)
+    modules = list(live_modules(course=course).defer_streamfields())
+    progress = module_progress_for(enrolment=enrolment)
+    status = course_statuses(user=user, courses=[course])[course.pk]
+    return {
+        "enrolment": enrolment,
+        "status": status,
+        "modules": [(module, progress.get(module.pk)) for module in modules],
+        "continue_module": _continue_module(enrolment, modules, progress),
+        "missing_prerequisites": (
+            missing_prerequisites(user=user, course=course)
+            if user.is_authenticated and enrolment is None
+            else []
+        ),
+    }
+
+
+def _continue_module(enrolment, modules, progress):
+    """Where to pick up: the first module not yet complete, else the last one opened."""
+    if enrolment is None or not modules:
+        return None
+    for module in modules:
+        entry = progress.get(module.pk)
+        if entry is None or entry.completed_at is None:
+            return module
+    return enrolment.last_module or modules[0]
+
+
+# --- Module pages -----------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerView:
+    id: str
+    text: str
+    checked: bool
+    feedback: str = ""
+
+
+@dataclass
+class QuestionView:
+    id: str
+    number: int
+    text: str
+    multiple: bool
+    answers: list[AnswerView]
+    correct: bool | None = None  # None until answered
+
+
+@dataclass
+class CheckView:
+    block: object
+    questions: list[QuestionView]
+    errors: list[str] = field(default_factory=list)
+    attempt: object = None
+    ever_passed: bool = False
+
+
+def _check_view(block, chosen: dict[str, list[str]], results=None, **extra) -> CheckView:
+    marked = {result.question_id: result for result in results or []}
+    questions = []
+    for number, question in enumerate(block.value["questions"].bound_blocks, start=1):
+        picked = chosen.get(question.id, [])
+        result = marked.get(question.id)
+        answers = [
+            AnswerView(
+                answer.id,
+                answer.value["text"],
+                answer.id in picked,
+                answer.value["feedback"] if result and answer.id in picked else "",
+            )
+            for answer in question.value["answers"].bound_blocks
+        ]
+        questions.append(
+            QuestionView(
+                question.id,
+                number,
+                question.value["question"],
+                question.value["kind"] == "multiple",
+                answers,
+                result.correct if result else None,
+            )
+        )
+    return CheckView(block=block, questions=questions, **extra)
+
+
+def _sections(module, enrolment, *, check_errors=None, reflection_form=None):
+    """The module's blocks, each paired with what its template needs for this person."""
+    attempts = latest_attempts(enrolment=enrolment, module=module) if enrolment else {}
+    passed = passed_check_ids(enrolment=enrolment, module=module) if enrolment else set()
+    reflections = reflections_on_module(user=enrolment.user, module=module) if enrolment else {}
+    sections = []
+    for block in module.body:
+        extra = None
+        if block.block_type == "knowledge_check":
+            extra = _knowledge_check_section(block, attempts.get(block.id), check_errors)
+            extra.ever_passed = block.id in passed
+        elif block.block_type == "reflection_prompt":
+            extra = _reflection_section(block, reflections.get(block.id), reflection_form)
+        sections.append((block, extra))
+    return sections
+
+
+def _knowledge_check_section(block, attempt, check_errors):
+    if check_errors and check_errors[0] == block.id:
+        _, chosen, errors = check_errors
+        return _check_view(block, chosen, errors=errors)
+    if attempt is None:
+        return _check_view(block, {})
+    try:
+        results, _ = mark_check(block, attempt.answers)
+    except ValidationError:  # the questions changed since this attempt
+        return _check_view(block, {})
+    return _check_view(block, attempt.answers, results, attempt=attempt)
+
+
+def _reflection_section(block, reflection, bound_form):
+    if bound_form is not None and bound_form[0] == block.id:
+        return {"form": bound_form[1], "reflection": reflection}
+    initial = {"body": reflection.body} if reflection else None
+    return {"form": ReflectionForm(initial=initial, prefix=block.id), "reflection": reflection}
+
+
+def serve_module(request, *, module: ModulePage, check_errors=None, reflection_form=None):
+    """A module for an enrolled peer; anyone else is sent to the course outline."""
+    course = module.get_parent().specific
+    if getattr(request, "is_preview", False):
+        return _render_module(request, module, course, enrolment=None)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    enrolment = enrolment_for(user=request.user, course=course)
+    if enrolment is None:
+        messages.info(request, f"Enrol on {course.title} to open its modules.")
+        return redirect(course.url)
+    module_visit(enrolment=enrolment, module=module)
+    return _render_module(
+        request,
+        module,
+        course,
+        enrolment,
+        check_errors=check_errors,
+        reflection_form=reflection_form,
+    )
+
+
+def _render_module(request, module, course, enrolment, **kwargs):
+    modules = list(live_modules(course=course).defer_streamfields())
+    progress = module_progress_for(enrolment=enrolment)
+    position = next((i for i, m in enumerate(modules) if m.pk == module.pk), 0)
+    context = module.get_context(request)
+    context.update(
+        {
+            "course": course,
+            "enrolment": enrolment,
+            "sections": _sections(module, enrolment, **kwargs),
+            "modules": [(m, progress.get(m.pk)) for m in modules],
+            "previous_module": modules[position - 1] if position > 0 else None,
+            "next_module": modules[position + 1] if position + 1 < len(modules) else None,
+            "progress_done": sum(1 for p in progress.values() if p.completed_at),
+            "progress_total": len(modules),
+            "this_progress": progress.get(module.pk),
+        }
+    )
+    return TemplateResponse(request, "courses/module_page.html", context)
+
+
+def _module_for_enrolled(request, module_id):
+    """The live module and the person's enrolment on its course, or a redirect to enrol."""
+    module = get_object_or_404(ModulePage.objects.live().public(), pk=module_id)
+    course = module.get_parent().specific
+    enrolment = enrolment_for(user=request.user, course=course)
+    return module, course, enrolment
+
+
+@login_required
+@require_POST
+def knowledge_check_submit_view(request, module_id, check_id):
+    module, course, enrolment = _module_for_enrolled(request, module_id)
+    if enrolment is None:
+        messages.error(request, f"Enrol on {course.title} before answering its questions.")
+        return redirect(course.url)
+    block = next((b for b in module.knowledge_checks() if b.id == check_id), None)
+    if block is None:
+        messages.error(request, "Those questions have changed. Here is the latest version.")
+        return redirect(module.url)
+    answers = {
+        q.id: request.POST.getlist(f"q-{q.id}") for q in block.value["questions"].bound_blocks
+    }
+    try:
+        result = knowledge_check_submit(
+            enrolment=enrolment, module=module, check_id=check_id, answers=answers
+        )
+    except ValidationError as error:
+        return serve_module(
+            request, module=module, check_errors=(check_id, answers, error.messages)
+        )
+    attempt = result.attempt
+    if result.passed:
+        messages.success(
+            request,
+            f"You got {attempt.correct} of {attempt.total} right. You have passed this check.",
+        )
+    else:
+        messages.info(
+            request,
+            f"You got {attempt.correct} of {attempt.total} right. Read the "
+            "feedback and try again whenever you are ready.",
+        )
+    return redirect(f"{module.url}#check-{check_id}")
+
+
+@login_required
+@require_POST
+def reflection_save_view(request, module_id, prompt_id):
+    module, course, enrolment = _module_for_enrolled(request, module_id)
+    if enrolment is None:
+        messages.error(request, f"Enrol on {course.title} to write reflections in it.")
+        return redirect(course.url)
+    form = ReflectionForm(request.POST, prefix=prompt_id)
+    if form.is_valid():
+        try:
+            reflection_save(
+                user=request.user,
+                module=module,
+                prompt_id=prompt_id,
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            form.add_error("body" if hasattr(error, "error_dict") else None, error.messages)
+        else:
+            messages.success(request, "Your reflection is saved. Only you can see it.")
+            return redirect(f"{module.url}#reflection-{prompt_id}")
+    return serve_module(request, module=module, reflection_form=(prompt_id, form))
+
+
+# --- Enrolment --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def enrol(request, course_id):
+    course = get_object_or_404(CoursePage.objects.live().public(), pk=course_id)
+    try:
+        enrolment, created = enrolment_create(user=request.user, course=course)
+    except PrerequisitesNotMet as error:
+        messages.error(
+            request, f"Before {course.title}, {error.messages[0][0].lower()}{error.messages[0][1:]}"
+        )
+        return redirect(course.url)
+    if created:
+        messages.success(request, f"You are enrolled on {course.title}. Take it at your own pace.")
+    else:
+        messages.info(request, f"You are already enrolled on {course.title}.")
+    first = live_modules(course=course).first()
+    return redirect(first.url if first else course.url)
+
+
+@login_required
+@require_POST
+def refresher(request, course_id):
+    enrolment = get_object_or_404(Enrolment, user=request.user, course_id=course_id)
+    try:
+        refresher_start(enrolment=enrolment)
+    except ValidationError as error:
+        messages.info(request, error.messages[0])
+    else:
+        messages.success(
+            request, "Your refresher has started. Your earlier certificate stays in your records."
+        )
+    return redirect(enrolment.course.url)
+
+
+# --- Reflections ------------------------------------------------------------------------------
+
+
+@login_required
+def reflection_list(request):
+    return render(
+        request,
+        "courses/reflection_list.html",
+        {"reflections": reflections_for_user(user=request.user)},
+    )
+
+
+def _own_reflection(request, pk) -> Reflection:
+    return get_object_or_404(Reflection, pk=pk, user=request.user)
+
+
+@login_required
+@require_POST
+def reflection_share(request, pk):
+    reflection = _own_reflection(request, pk)
+    shared = request.POST.get("shared") == "yes"
+    reflection_set_shared(reflection=reflection, shared=shared)
+    messages.success(
+        request,
+        "Your mentor can now read this reflection."
+        if shared
+        else "This reflection is private to you again.",
+    )
+    return redirect(request.POST.get("next") or "courses:reflections")
+
+
+@login_required
+@require_POST
+def reflection_delete_view(request, pk):
+    reflection_delete(reflection=_own_reflection(request, pk))
+    messages.success(request, "Your reflection has been deleted.")
+    return redirect("courses:reflections")
+
+
+# --- Certificates -----------------------------------------------------------------------------
+
+
+@login_required
+def certificate_list(request):
+    return render(
+        request,
+        "courses/certificate_list.html",
+        {"certificates": certificates_for_user(user=request.user)},
+    )
+
+
+def _certificate_for_reader(user: User, code: str) -> Certificate:
+    """The holder, or a coordinator or admin of an organisation the holder belongs to."""
+    certificate = certificate_by_code(code=code)
+    if certificate is None:
+        raise Http404("No such certificate.")
+    if certificate.user_id == user.pk:
+        return certificate
+    holder_orgs = (
+        Membership.objects.active().filter(user_id=certificate.user_id).values("organisation_id")
+    )
+    if (
+        Membership.objects.active()
+        .filter(user=user, role__in=STAFF_ROLES, organisation_id__in=holder_orgs)
+        .exists()
+    ):
+        audit_record(
+            actor=user,
+            action="courses.certificate.read",
+            subject=certificate,
+            subject_user=certificate.user,
+        )
+        return certificate
+    raise Http404("No such certificate.")
+
+
+@login_required
+def certificate_download(request, code):
+    certificate = certificate_ensure_pdf(certificate=_certificate_for_reader(request.user, code))
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"certificate-{certificate.course.slug}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def certificate_show_name(request, code):
+    certificate = get_object_or_404(Certificate, code=code, user=request.user)
+    show = request.POST.get("show_name") == "yes"
+    certificate_set_show_name(certificate=certificate, show_name=show)
+    messages.success(
+        request,
+        "Your name now shows on the verification page."
+        if show
+        else "Your name no longer shows on the verification page.",
+    )
+    return redirect("courses:certificates")
+
+
+def certificate_verify(request, code):
+    """Public: the minimum a third party needs, and the holder's name only if they chose."""
+    certificate = certificate_by_code(code=code)
+    status = 200 if certificate else 404
+    return render(
+        request, "courses/certificate_verify.html", {"certificate": certificate}, status=status
+    )
+
+
+# --- Staff: learner records and assignment ----------------------------------------------------
+
+
+@login_required
+def learner_record_list(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    form = LearnerRecordFilterForm(request.GET or None, courses=live_courses())
+    filters = form.cleaned_data if form.is_valid() else {}
+    records = learner_records(
+        organisation=organisation, course=filters.get("course"), status=filters.get("status") or ""
+    )
+    export = request.GET.get("export")
+    audit_record(
+        actor=request.user,
+        action="courses.learner_records.read",
+        organisation=organisation,
+        detail={
+            "export": export or "",
+            "course": getattr(filters.get("course"), "pk", None),
+            "status": filters.get("status") or "",
+        },
+    )
+    if export in exports.FORMATS:
+        return exports.learner_records_response(records, export, organisation)
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "courses/learner_records.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def assign(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    form = AssignForm(
+        request.POST or None,
+        courses=live_courses(),
+        people=members_of_organisation(organisation=organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        people = _people_to_assign(organisation, form.cleaned_data)
+        result = enrolment_assign(
+            course=form.cleaned_data["course"], people=people, by=request.user
+        )
+        _report_assignment(request, form.cleaned_data["course"], result)
+        return redirect("courses:learner-records", slug=organisation.slug)
+    return render(request, "courses/assign.html", {"organisation": organisation, "form": form})
+
+
+def _people_to_assign(organisation, data) -> list[User]:
+    if data.get("person"):
+        return [data["person"]]
+    memberships = Membership.objects.active().filter(organisation=organisation, role=data["role"])
+    return list(User.objects.filter(memberships__in=memberships).distinct())
+
+
+def _report_assignment(request, course, result) -> None:
+    if result.enrolled:
+        messages.success(
+            request,
+            f"{course.title} assigned to {len(result.enrolled)} "
+            f"{'person' if len(result.enrolled) == 1 else 'people'}.",
+        )
+    if result.already_enrolled:
+        names = ", ".join(str(p) for p in result.already_enrolled)
+        messages.info(request, f"Already enrolled, so nothing changed: {names}.")
+    if result.missing_prerequisites:
+        names = ", ".join(str(p) for p in result.missing_prerequisites)
+        messages.warning(
+            request,
+            f"Not assigned yet, because they have not completed the "
+            f"courses that come first: {names}.",
+        )
