@@ -156,6 +156,11 @@ class Enrolment(models.Model):
     )
     course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
     enrolled_at = models.DateTimeField(default=timezone.now)
+    round_started_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the current round began: enrolment, or the latest refresher. Knowledge "
+        "check attempts from before it do not count towards this round.",
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

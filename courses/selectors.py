@@ -1,7 +1,7 @@
 """Every read the learning pages and dashboards need. Each list is scoped by user or
 organisation and costs a fixed number of queries however much data there is."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -34,7 +34,8 @@ def live_courses(*, index_page=None) -> QuerySet[CoursePage]:
 
 
 def live_modules(*, course: CoursePage) -> QuerySet[ModulePage]:
-    """The course's published modules in the editor's order, without their bodies."""
+    """The course's published modules in the editor's order (add `.defer_streamfields()` when
+    the bodies are not needed)."""
     return ModulePage.objects.live().public().child_of(course).order_by("path")
 
 
@@ -179,9 +180,11 @@ def enrolment_for(*, user: User, course: CoursePage) -> Enrolment | None:
 
 
 def latest_attempts(*, enrolment: Enrolment, module: ModulePage) -> dict[str, QuizAttempt]:
-    """The most recent attempt at each knowledge check on a module."""
+    """The most recent attempt at each knowledge check on a module, in this round."""
     attempts = {}
-    for attempt in QuizAttempt.objects.filter(enrolment=enrolment, module=module):
+    for attempt in QuizAttempt.objects.filter(
+        enrolment=enrolment, module=module, created_at__gte=enrolment.round_started_at
+    ):
         attempts.setdefault(attempt.check_id, attempt)  # newest first
     return attempts
 
@@ -276,27 +279,56 @@ def learner_records(
     return records
 
 
-def completions_this_month(*, organisation: Organisation) -> int:
+def _by_organisation(queryset, organisations, user_path: str):
+    """Rows of `queryset` paired with each organisation (in `organisations`) that the row's
+    person belongs to today, as (organisation id, row id) without duplicates."""
+    active = Membership.objects.active().filter(organisation__in=organisations)
+    return (
+        queryset.filter(**{f"{user_path}__memberships__in": active})
+        .values_list(f"{user_path}__memberships__organisation_id", "pk")
+        .distinct()
+    )
+
+
+@dataclass
+class OrganisationLearning:
+    organisation: Organisation
+    completions_this_month: int = 0
+    refreshers_due: list = field(default_factory=list)
+
+
+def learning_summaries(*, organisations: list[Organisation], refreshers_shown: int = 5):
+    """Completions this month and refreshers due within 30 days for several organisations, in
+    three queries however many organisations and people there are."""
+    summaries = {o.pk: OrganisationLearning(o) for o in organisations}
     start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return CourseCompletion.objects.filter(
-        enrolment__user__in=_people_in(organisation), completed_at__gte=start
-    ).count()
+    this_month = CourseCompletion.objects.filter(completed_at__gte=start)
+    for organisation_id, _ in _by_organisation(this_month, organisations, "enrolment__user"):
+        summaries[organisation_id].completions_this_month += 1
+    due = list(_by_organisation(_refreshers_due_queryset(), organisations, "enrolment__user"))
+    completions = _refreshers_due_queryset().filter(pk__in={pk for _, pk in due}).in_bulk()
+    for organisation_id, pk in sorted(due, key=lambda row: completions[row[1]].refresher_due_at):
+        summaries[organisation_id].refreshers_due.append(completions[pk])
+    return list(summaries.values())
 
 
-def refreshers_due(*, organisation: Organisation, days: int = REFRESHER_WARNING_DAYS):
-    """Latest completions whose refresher falls due within `days` (or is overdue)."""
+def _refreshers_due_queryset(days: int = REFRESHER_WARNING_DAYS):
     latest = (
         CourseCompletion.objects.filter(enrolment=OuterRef("enrolment"))
         .order_by("-completed_at")
         .values("pk")[:1]
     )
+    return CourseCompletion.objects.filter(
+        enrolment__completed_at__isnull=False,
+        refresher_due_at__lte=timezone.now() + timedelta(days=days),
+        pk=Subquery(latest),
+    ).select_related("enrolment__user", "enrolment__course")
+
+
+def refreshers_due(*, organisation: Organisation, days: int = REFRESHER_WARNING_DAYS):
+    """The organisation's latest completions whose refresher falls due within `days`."""
     return (
-        CourseCompletion.objects.filter(
-            enrolment__user__in=_people_in(organisation),
-            enrolment__completed_at__isnull=False,
-            refresher_due_at__lte=timezone.now() + timedelta(days=days),
-            pk=Subquery(latest),
-        )
-        .select_related("enrolment__user", "enrolment__course")
+        _refreshers_due_queryset(days)
+        .filter(enrolment__user__in=_people_in(organisation))
         .order_by("refresher_due_at")
     )

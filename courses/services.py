@@ -20,7 +20,7 @@ from courses.models import (
     QuizAttempt,
     Reflection,
 )
-from courses.selectors import live_modules, missing_prerequisites
+from courses.selectors import live_modules, missing_prerequisites, passed_check_ids
 from lms.dates import add_months
 from lms.models import User
 from lms.queue import enqueue
@@ -154,7 +154,8 @@ def refresher_start(*, enrolment: Enrolment) -> Enrolment:
         raise ValidationError("You are already working through this course.")
     enrolment.completed_at = None
     enrolment.last_module = None
-    enrolment.save(update_fields=["completed_at", "last_module"])
+    enrolment.round_started_at = timezone.now()
+    enrolment.save(update_fields=["completed_at", "last_module", "round_started_at"])
     ModuleProgress.objects.filter(enrolment=enrolment).update(completed_at=None)
     return enrolment
 
@@ -247,12 +248,7 @@ def knowledge_check_submit(
 
 def _every_check_passed(enrolment: Enrolment, module: ModulePage) -> bool:
     required = {block.id for block in module.knowledge_checks()}
-    passed = set(
-        QuizAttempt.objects.filter(enrolment=enrolment, module=module, passed=True).values_list(
-            "check_id", flat=True
-        )
-    )
-    return required <= passed
+    return required <= passed_check_ids(enrolment=enrolment, module=module)
 
 
 # --- Reflections ------------------------------------------------------------------------------

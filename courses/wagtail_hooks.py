@@ -3,13 +3,9 @@
 from django.urls import reverse
 from wagtail import hooks
 
+from courses.demo import seed_courses
 from courses.models import CourseIndexPage
-from courses.selectors import (
-    certificates_for_user,
-    completions_this_month,
-    courses_in_progress,
-    refreshers_due,
-)
+from courses.selectors import certificates_for_user, courses_in_progress, learning_summaries
 from lms.context_processors import NavItem
 from lms.dashboard import Panel
 from lms.models import Role
@@ -49,15 +45,7 @@ def organisation_learning_panel(request):
     ]
     if not organisations:
         return None
-    summaries = [
-        {
-            "organisation": organisation,
-            "completions": completions_this_month(organisation=organisation),
-            "refreshers": list(refreshers_due(organisation=organisation)[:5]),
-            "refreshers_total": refreshers_due(organisation=organisation).count(),
-        }
-        for organisation in organisations
-    ]
+    summaries = learning_summaries(organisations=organisations)
     return Panel(
         title="Learning in your organisation",
         template_name="courses/panels/organisation_learning.html",
@@ -85,8 +73,4 @@ def learning_navigation(request):
     return items
 
 
-@hooks.register("seed_demo")
-def seed_demo_courses(kernel, log):
-    from courses.demo import seed_courses
-
-    seed_courses(kernel, log)
+hooks.register("seed_demo", seed_courses)

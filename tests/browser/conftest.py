@@ -67,7 +67,7 @@ def _keep_serialized_rollback_working(start_playwright):
 
 
 @pytest.fixture(scope="session")
-def browser(django_db_setup):
+def browser(django_db_setup, live_server):
     playwright = _keep_serialized_rollback_working(sync_playwright().start)
     try:
         executable = find_chromium(playwright)
