@@ -17,6 +17,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Timings live here, never in tests: the readiness page at 500 and 5,000 generated peers.
+bench: install
+	$(BIN)/python manage.py bench_readiness
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -63,4 +63,6 @@ def learner_records_response(records, export_format: str, organisation) -> HttpR
 
 def _safe(row):
     """Stop a spreadsheet treating a cell that starts with = + - or @ as a formula."""
-    return [f"'{cell}" if isinstance(cell, str) and cell[:1] in "=+-@" else cell for cell in row]
+    return [
+        f"'{cell}" if isinstance(cell, str) and cell and cell[0] in "=+-@" else cell for cell in row
+    ]

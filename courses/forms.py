@@ -3,6 +3,7 @@ from django import forms
 from courses.models import REFLECTION_MAX_CHARACTERS, Audience, CoursePage, Level
 from lms.forms import PlainErrorsMixin
 from lms.models import Role
+from lms.sanitiser import SanitisedHTMLFormField
 
 
 class CatalogueFilterForm(forms.Form):
@@ -24,16 +25,26 @@ class CatalogueFilterForm(forms.Form):
 
 
 class ReflectionForm(PlainErrorsMixin, forms.Form):
-    # The limit is checked by the service with a message that says how long the text is; the
-    # field allows a little more so that message, not a generic one, is what people see.
-    body = forms.CharField(
+    body = SanitisedHTMLFormField(
         label="Your reflection",
         widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=REFLECTION_MAX_CHARACTERS * 2,
-        help_text="Private to you unless you choose to share it with your mentor. "
-        "You can use simple formatting such as paragraphs and lists.",
+        help_text="Private to you unless you choose to share it with your mentor. Leave a blank "
+        "line between paragraphs; start lines with “- ” for a list.",
     )
     required_messages = {"body": "Write your reflection before saving it."}
+
+    def clean_body(self):
+        # The limit counts what the person typed; the message says how far over they are.
+        typed = self.data.get(self.add_prefix("body"), "")
+        if len(typed) > REFLECTION_MAX_CHARACTERS:
+            raise forms.ValidationError(
+                f"Your reflection is {len(typed):,} characters long. "
+                f"Shorten it to {REFLECTION_MAX_CHARACTERS:,} or fewer."
+            )
+        body = self.cleaned_data["body"]
+        if not body:
+            raise forms.ValidationError("Write your reflection before saving it.")
+        return body
 
 
 class AssignForm(PlainErrorsMixin, forms.Form):

@@ -48,6 +48,7 @@ def module_counts(*, courses: list[CoursePage]) -> dict[int, int]:
     rows = (
         ModulePage.objects.live()
         .public()
+        .order_by()  # Wagtail orders pages by path, which would split the GROUP BY per module
         .filter(depth=courses[0].depth + 1)
         .annotate(course_path=Substr("path", 1, prefix_length))
         .filter(course_path__in=list(by_path))
@@ -190,10 +191,14 @@ def latest_attempts(*, enrolment: Enrolment, module: ModulePage) -> dict[str, Qu
 
 
 def passed_check_ids(*, enrolment: Enrolment, module: ModulePage) -> set[str]:
+    """Knowledge checks on the module with a passing attempt in the current round."""
     return set(
-        QuizAttempt.objects.filter(enrolment=enrolment, module=module, passed=True).values_list(
-            "check_id", flat=True
-        )
+        QuizAttempt.objects.filter(
+            enrolment=enrolment,
+            module=module,
+            passed=True,
+            created_at__gte=enrolment.round_started_at,
+        ).values_list("check_id", flat=True)
     )
 
 

@@ -24,7 +24,7 @@ from courses.selectors import live_modules, missing_prerequisites, passed_check_
 from lms.dates import add_months
 from lms.models import User
 from lms.queue import enqueue
-from lms.sanitiser import clean_html
+from lms.sanitiser import clean_html, html_to_text
 from lms.services import audit_record
 
 
@@ -259,11 +259,11 @@ def reflection_save(*, user: User, module: ModulePage, prompt_id: str, body: str
     prompt = next((block for block in module.reflection_prompts() if block.id == prompt_id), None)
     if prompt is None:
         raise ValidationError({"body": "That reflection prompt is not on this module any more."})
-    if len(body) > REFLECTION_MAX_CHARACTERS:
+    if len(html_to_text(body)) > REFLECTION_MAX_CHARACTERS:
         raise ValidationError(
             {
-                "body": f"Your reflection is {len(body):,} characters long. "
-                f"Shorten it to {REFLECTION_MAX_CHARACTERS:,} or fewer."
+                "body": f"Your reflection is longer than "
+                f"{REFLECTION_MAX_CHARACTERS:,} characters. Shorten it."
             }
         )
     cleaned = clean_html(body)

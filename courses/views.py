@@ -1,6 +1,7 @@
 """The learning loop's pages. Thin: fetch through an access helper or selector, call a service,
 redirect. Course and module pages are Wagtail pages; their context comes from here."""
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
@@ -89,7 +91,12 @@ def catalogue_context(request, *, index_page) -> dict:
 
 def _courses_matching(index_page, query: str) -> list[int]:
     """Courses whose own text or any of whose modules' text matches the search."""
-    hits = Page.objects.live().public().descendant_of(index_page).search(query)
+    # Only words reach the search backend: quotes and operators would be read as query syntax
+    # (SQLite's FTS5 rejects a lone double quote outright).
+    words = " ".join(re.findall(r"\w+", query))
+    if not words:
+        return []
+    hits = Page.objects.live().public().descendant_of(index_page).search(words)
     course_paths = {hit.path[: index_page.depth * Page.steplen + Page.steplen] for hit in hits}
     return list(CoursePage.objects.filter(path__in=course_paths).values_list("pk", flat=True))
 
@@ -314,6 +321,13 @@ def reflection_save_view(request, module_id, prompt_id):
     if enrolment is None:
         messages.error(request, f"Enrol on {course.title} to write reflections in it.")
         return redirect(course.url)
+    if not any(block.id == prompt_id for block in module.reflection_prompts()):
+        messages.error(
+            request,
+            "That reflection prompt has changed. Your words were not saved; "
+            "here is the latest version of the module.",
+        )
+        return redirect(module.url)
     form = ReflectionForm(request.POST, prefix=prompt_id)
     if form.is_valid():
         try:
@@ -396,7 +410,17 @@ def reflection_share(request, pk):
         if shared
         else "This reflection is private to you again.",
     )
-    return redirect(request.POST.get("next") or "courses:reflections")
+    return redirect(_safe_next(request) or "courses:reflections")
+
+
+def _safe_next(request) -> str | None:
+    """A `next` address from the form, only if it stays on this site."""
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 @login_required

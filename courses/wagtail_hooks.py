@@ -61,16 +61,18 @@ def learning_navigation(request):
     if catalogue:
         items.append(NavItem("Courses", catalogue, order=10))
     items.append(NavItem("Your reflections", reverse("courses:reflections"), order=20))
-    for entry in roles_for_user(user=request.user):
-        if entry.is_staff:
-            items.append(
-                NavItem(
-                    f"Learning at {entry.organisation.name}",
-                    reverse("courses:learner-records", args=[entry.organisation.slug]),
-                    order=810,
-                )
-            )
     return items
+
+
+@hooks.register("organisation_tabs")
+def learning_tabs(request, organisation):
+    return [
+        NavItem(
+            "Learning records",
+            reverse("courses:learner-records", args=[organisation.slug]),
+            order=20,
+        )
+    ]
 
 
 hooks.register("seed_demo", seed_courses)

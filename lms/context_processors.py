@@ -28,7 +28,7 @@ def _kernel_items(request) -> list[NavItem]:
                 )
             )
     if request.user.has_perm("wagtailadmin.access_admin"):
-        items.append(NavItem("Content admin", reverse("wagtailadmin_home"), order=900))
+        items.append(NavItem("Admin", reverse("wagtailadmin_home"), order=900))
     items.append(NavItem("Your account", reverse("lms:account"), order=950))
     return items
 

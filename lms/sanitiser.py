@@ -3,6 +3,7 @@ is stored, and is rendered only from the stored, cleaned value."""
 
 import re
 from functools import partial
+from html import escape, unescape
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -50,11 +51,47 @@ def clean_html(value: str | None) -> str:
     return _cleaner.clean(without_dangerous_blocks).strip()
 
 
+def text_to_html(text: str) -> str:
+    """Plain text as a person types it into a text box, as simple HTML: a blank line starts a
+    new paragraph, a line break stays a line break, and lines starting "- " or "* " make a
+    bulleted list. Nothing typed is treated as markup."""
+    blocks = [
+        block for block in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if block.strip()
+    ]
+    return "".join(_block_to_html(block.strip("\n")) for block in blocks)
+
+
+def _block_to_html(block: str) -> str:
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    if lines and all(line[:2] in ("- ", "* ") for line in lines):
+        items = "".join(f"<li>{escape(line[2:].strip())}</li>" for line in lines)
+        return f"<ul>{items}</ul>"
+    return "<p>" + "<br>".join(escape(line) for line in lines) + "</p>"
+
+
+def html_to_text(html: str) -> str:
+    """Stored HTML back into the plain text `text_to_html` understands, for editing."""
+    text = re.sub(r"<br\s*/?>", "\n", html or "")
+    text = re.sub(r"<li[^>]*>", "- ", text)
+    text = re.sub(r"</(p|ul|ol|blockquote|h2|h3)>", "\n\n", text)
+    text = re.sub(r"</li>", "\n", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return unescape(re.sub(r"\n{3,}", "\n\n", text)).strip()
+
+
 class SanitisedHTMLFormField(forms.CharField):
+    """A plain text box whose value is stored as cleaned HTML (see `text_to_html`); stored HTML
+    is shown back as plain text for editing. Length limits count the typed text."""
+
     widget = forms.Textarea
 
+    def prepare_value(self, value):
+        if isinstance(value, str) and value.lstrip().startswith("<"):
+            return html_to_text(value)
+        return value
+
     def clean(self, value):
-        return clean_html(super().clean(value))
+        return clean_html(text_to_html(super().clean(value)))
 
 
 class SanitisedHTMLField(models.TextField):

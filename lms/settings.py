@@ -75,6 +75,10 @@ MIDDLEWARE = [
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
 AUTH_USER_MODEL = "lms.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lms.backends.RoleBackend",
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "lms:login"
 LOGIN_REDIRECT_URL = "/"

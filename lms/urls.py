@@ -60,6 +60,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include(app_urls)),
     path("", include("courses.urls")),
+    path("", include("pathways.urls")),
 ]
 
 if settings.DEBUG:

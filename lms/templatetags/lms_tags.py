@@ -2,6 +2,10 @@
 
 from django import template
 from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
+from django.urls import reverse
+from wagtail import hooks
+
+from lms.context_processors import NavItem
 
 register = template.Library()
 
@@ -47,3 +51,18 @@ def progress_bar(done, total, label=""):
     total = max(0, int(total or 0))
     percent = round(100 * min(done, total) / total) if total else 0
     return {"done": done, "total": total, "percent": percent, "label": label}
+
+
+@register.inclusion_tag("includes/organisation_tabs.html", takes_context=True)
+def organisation_tabs(context, organisation):
+    """Tabs across an organisation's pages; apps add theirs through the `organisation_tabs`
+    hook (`fn(request, organisation) -> list[NavItem]`)."""
+    request = context["request"]
+    tabs = [NavItem("People", reverse("lms:members", args=[organisation.slug]), order=10)]
+    for hook in hooks.get_hooks("organisation_tabs"):
+        tabs.extend(hook(request, organisation))
+    tabs.sort(key=lambda tab: tab.order)
+    return {
+        "organisation": organisation,
+        "tabs": [{"label": t.label, "url": t.url, "current": request.path == t.url} for t in tabs],
+    }

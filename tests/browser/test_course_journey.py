@@ -120,7 +120,8 @@ def test_editor_publishes_a_course_and_a_peer_completes_it(
     page.get_by_label("Your reflection").fill("My sister and my neighbour Jo.")
     page.get_by_role("button", name="Save my reflection").click()
     expect(page.get_by_text("Your reflection is saved. Only you can see it.")).to_be_visible()
-    assert Reflection.objects.get(user=personas.peer).body == "My sister and my neighbour Jo."
+    reflection = Reflection.objects.get(user=personas.peer)
+    assert reflection.body == "<p>My sister and my neighbour Jo.</p>"
 
     page.get_by_role("link", name=re.compile("^Next: Keeping confidences")).click()
     expect(page.get_by_text("Ask the person what they want shared")).to_be_visible()

@@ -327,10 +327,22 @@ def test_model_field_uses_the_sanitising_form_field():
     assert isinstance(_field().formfield(), SanitisedHTMLFormField)
 
 
-def test_form_field_returns_the_cleaned_value():
+def test_form_field_treats_what_was_typed_as_text_and_stores_clean_html():
     field = SanitisedHTMLFormField()
 
-    assert field.clean("<p>ok</p><img src=x onerror=alert(1)>") == "<p>ok</p>"
+    assert field.clean("ok <img src=x onerror=alert(1)>\n\n- one\n- two") == (
+        "<p>ok &lt;img src=x onerror=alert(1)&gt;</p><ul><li>one</li><li>two</li></ul>"
+    )
+
+
+def test_form_field_shows_stored_html_back_as_the_text_that_makes_it():
+    field = SanitisedHTMLFormField()
+    stored = field.clean("First line\nsecond line\n\n- a point\n\nA link: https://example.org")
+
+    assert field.prepare_value(stored) == (
+        "First line\nsecond line\n\n- a point\n\nA link: https://example.org"
+    )
+    assert field.clean(field.prepare_value(stored)) == stored
 
 
 def test_form_field_still_requires_a_value():

@@ -1,0 +1,468 @@
+"""The registry of requirement kinds.
+
+A kind turns one `Requirement` into a `Status` for many people at once (set-based: a fixed number
+of queries however many people). Higher layers register their own kinds when their app is ready,
+so `pathways` never imports them: `mentoring` registers the supervision kinds this way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from courses.models import CourseCompletion, Enrolment
+from courses.selectors import live_modules
+from lms.dates import add_months
+from pathways.models import Competence, Evidence, PathwayMembership, SignOff, WellbeingPause
+
+EXPIRING_SOON_DAYS = 30
+MET, IN_PROGRESS, NOT_STARTED = "met", "in_progress", "not_started"
+EXPIRING_SOON, EXPIRED = "expiring_soon", "expired"
+
+
+class UserIds(list):
+    """The ids of the people to evaluate, optionally with the same people as a subquery
+    (`...values("user_id")`). Queries filter by the subquery when there is one: a list of
+    thousands of ids costs the ORM ~10 µs an id in every query, and SQLite refuses more than
+    32,766 of them."""
+
+    def __init__(self, ids=(), query=None):
+        super().__init__(ids)
+        self.query = query
+
+
+def _in(user_ids):
+    """What to put after `user_id__in=`: the subquery when there is one, else the ids."""
+    query = getattr(user_ids, "query", None)
+    return user_ids if query is None else query
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where one person stands on one requirement, with the next step in plain words."""
+
+    state: str
+    done: Decimal | int = 0
+    total: Decimal | int = 1
+    next_step: str = ""
+    expires_at: datetime | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.state in (MET, EXPIRING_SOON)
+
+    @property
+    def percent(self) -> int:
+        if self.met:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, round(100 * float(self.done) / float(self.total)))
+
+    @property
+    def label(self) -> str:
+        return {
+            MET: "Done",
+            IN_PROGRESS: "In progress",
+            NOT_STARTED: "Not started",
+            EXPIRING_SOON: "Done, renewal due soon",
+            EXPIRED: "Needs renewing",
+        }[self.state]
+
+
+@dataclass
+class Clock:
+    """Time as a person's requirements see it: wellbeing pauses stop the clock."""
+
+    now: datetime
+    pauses: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    paused_now: set[int] = field(default_factory=set)
+
+    def paused(self, user_id: int, start: datetime, end: datetime) -> timedelta:
+        total = timedelta()
+        for paused_from, paused_to in self.pauses.get(user_id, []):
+            overlap_start, overlap_end = max(start, paused_from), min(end, paused_to)
+            if overlap_end > overlap_start:
+                total += overlap_end - overlap_start
+        return total
+
+    def active_since(self, user_id: int, start: datetime) -> timedelta:
+        """Time since `start` that the person was not paused."""
+        return self.now - start - self.paused(user_id, start, self.now)
+
+    def expiry(self, user_id: int, start: datetime, months: int) -> datetime:
+        """`months` of unpaused time after `start`. Each extension for a pause can reach into
+        a later pause, so extend until the date settles (a running pause keeps pushing it
+        past today)."""
+        base = add_months(start, months)
+        return self.extend(user_id, start, base)
+
+    def extend(self, user_id: int, start: datetime, due: datetime) -> datetime:
+        """`due` pushed back by the time paused between `start` and it."""
+        expires = due
+        for _ in range(50):
+            extended = due + self.paused(user_id, start, min(expires, self.now))
+            if extended == expires:
+                break
+            expires = extended
+        return expires
+
+    def expiry_state(self, expires_at: datetime | None) -> str:
+        if expires_at is None:
+            return MET
+        if expires_at <= self.now:
+            return EXPIRED
+        if expires_at <= self.now + timedelta(days=EXPIRING_SOON_DAYS):
+            return EXPIRING_SOON
+        return MET
+
+
+class RequirementKind:
+    """Subclass, set `key`, `label` and `fields`, and implement `evaluate`."""
+
+    key: str = ""
+    label: str = ""
+    fields: tuple[str, ...] = ()  # the Requirement fields this kind uses
+    required_fields: tuple[str, ...] = ()
+
+    def validate(self, requirement) -> None:
+        missing = {
+            name: "This kind of requirement needs this."
+            for name in self.required_fields
+            if getattr(requirement, name) in (None, "")
+        }
+        if missing:
+            raise ValidationError(missing)
+
+    def describe(self, requirement) -> str:
+        return requirement.title or self.label
+
+    def can_expire(self, requirement) -> bool:
+        """Whether this requirement, once met, can lapse (and so still matters after the person
+        has reached its stage)."""
+        return False
+
+    def evaluate(self, requirement, user_ids: list[int], clock: Clock) -> dict[int, Status]:
+        raise NotImplementedError
+
+
+class Registry:
+    def __init__(self):
+        self._kinds: dict[str, RequirementKind] = {}
+
+    def register(self, kind: RequirementKind) -> RequirementKind:
+        self._kinds[kind.key] = kind
+        return kind
+
+    def get(self, key: str) -> RequirementKind | None:
+        return self._kinds.get(key)
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(kind.key, kind.label) for kind in self._kinds.values()]
+
+    def evaluate(self, requirement, user_ids: Iterable[int], clock: Clock) -> dict[int, Status]:
+        kind = self.get(requirement.kind)
+        if not isinstance(user_ids, list):
+            user_ids = list(user_ids)
+        if kind is None or not user_ids:
+            return {}
+        return kind.evaluate(requirement, user_ids, clock)
+
+
+registry = Registry()
+
+
+# --- The kinds pathways ships -----------------------------------------------------------------
+
+
+def _months_ago(clock: Clock, months: int | None) -> datetime | None:
+    return add_months(clock.now, -months) if months else None
+
+
+class CourseStarted(RequirementKind):
+    key, label = "course_started", "Course started"
+    fields = required_fields = ("course",)
+
+    def describe(self, requirement):
+        return requirement.title or f"Start {requirement.course.title}"
+
+    def evaluate(self, requirement, user_ids, clock):
+        started = set(
+            Enrolment.objects.filter(
+                course_id=requirement.course_id, user_id__in=_in(user_ids)
+            ).values_list("user_id", flat=True)
+        )
+        title = requirement.course.title
+        return {
+            uid: Status(MET) if uid in started else Status(NOT_STARTED, 0, 1, f"Start {title}")
+            for uid in user_ids
+        }
+
+
+class CourseCompleted(RequirementKind):
+    key, label = "course_completed", "Course completed"
+    fields = ("course", "within_months", "renewal_months")
+    required_fields = ("course",)
+
+    def describe(self, requirement):
+        return requirement.title or f"Complete {requirement.course.title}"
+
+    def can_expire(self, requirement):
+        return bool(requirement.renewal_months or requirement.course.validity_months)
+
+    def evaluate(self, requirement, user_ids, clock):
+        enrolments = self._enrolments(requirement, user_ids, clock)
+        total = self._module_total(requirement)
+        title = requirement.course.title
+        statuses = {}
+        for uid in user_ids:
+            completed_at, course_due, done, ever = enrolments.get(uid, (None, None, None, None))
+            if completed_at is not None:
+                statuses[uid] = self._completed(requirement, uid, completed_at, course_due, clock)
+            elif ever is not None:
+                # Completed, but longer ago than the requirement allows.
+                statuses[uid] = Status(EXPIRED, 0, 1, f"Take the {title} refresher")
+            elif done is None:
+                statuses[uid] = Status(NOT_STARTED, 0, total, f"Start {title}")
+            else:
+                statuses[uid] = Status(
+                    IN_PROGRESS, done, total, f"Complete {title} — {done} of {total} modules done"
+                )
+        return statuses
+
+    def _completed(self, requirement, uid, completed_at, course_due, clock):
+        if requirement.renewal_months:
+            expires = clock.expiry(uid, completed_at, requirement.renewal_months)
+        elif course_due:
+            expires = clock.extend(uid, completed_at, course_due)
+        else:
+            expires = None
+        state = clock.expiry_state(expires)
+        step = f"Take the {requirement.course.title} refresher" if state != MET else ""
+        return Status(state, 1, 1, step, expires)
+
+    def _enrolments(self, requirement, user_ids, clock):
+        """{user id: (latest completion, its refresher date, modules done this round)}: one row
+        a person, the latest completion picked in the database."""
+        every = CourseCompletion.objects.filter(enrolment=OuterRef("pk")).order_by("-completed_at")
+        completions = every
+        since = _months_ago(clock, requirement.within_months)
+        if since:
+            completions = completions.filter(completed_at__gte=since)
+        latest = completions.order_by("-completed_at")
+        rows = (
+            Enrolment.objects.filter(course_id=requirement.course_id, user_id__in=_in(user_ids))
+            .annotate(
+                latest_at=Subquery(latest.values("completed_at")[:1]),
+                latest_due=Subquery(latest.values("refresher_due_at")[:1]),
+                ever_at=Subquery(every.values("completed_at")[:1]),
+                done=Count(
+                    "progress",
+                    filter=Q(progress__completed_at__isnull=False, progress__module__live=True),
+                ),
+            )
+            .values_list("user_id", "latest_at", "latest_due", "done", "ever_at")
+        )
+        return {uid: (at, due, done, ever) for uid, at, due, done, ever in rows}
+
+    def _module_total(self, requirement) -> int:
+        return live_modules(course=requirement.course).count()
+
+
+class CompetencesSignedOff(RequirementKind):
+    key, label = "competences_signed_off", "Competences signed off"
+    fields = ("domains", "competences", "within_months")
+
+    def validate(self, requirement):
+        # Many-to-many values are saved after clean(), so they cannot be checked here.
+        return None
+
+    def describe(self, requirement):
+        if requirement.title:
+            return requirement.title
+        codes = [domain.code for domain in requirement.domains.all()]
+        if codes:
+            return (
+                "Competences signed off in domain"
+                + ("s " if len(codes) > 1 else " ")
+                + ", ".join(codes)
+            )
+        return "Competences signed off"
+
+    def required_ids(self, requirement) -> set[int]:
+        return set(
+            Competence.objects.filter(
+                Q(pk__in=requirement.competences.all()) | Q(domain__in=requirement.domains.all())
+            ).values_list("pk", flat=True)
+        )
+
+    def evaluate(self, requirement, user_ids, clock):
+        required = self.required_ids(requirement)
+        since = _months_ago(clock, requirement.within_months)
+        signed = signed_off_counts(user_ids=user_ids, competence_ids=required, since=since)
+        total = len(required)
+        statuses = {}
+        for uid in user_ids:
+            done = signed.get(uid, 0)
+            if total and done >= total:
+                statuses[uid] = Status(MET, done, total)
+            else:
+                remaining = total - done
+                state = IN_PROGRESS if done else NOT_STARTED
+                statuses[uid] = Status(
+                    state,
+                    done,
+                    total,
+                    f"Get {remaining} more competence{'s' if remaining != 1 else ''} signed off "
+                    f"— {done} of {total} done",
+                )
+        return statuses
+
+
+class EvidenceProvided(RequirementKind):
+    key, label = "evidence", "Evidence provided"
+    fields = ("evidence_kind", "renewal_months")
+    required_fields = ("evidence_kind",)
+
+    def describe(self, requirement):
+        return requirement.title or f"Provide: {requirement.evidence_kind}"
+
+    def can_expire(self, requirement):
+        return bool(requirement.renewal_months)
+
+    def evaluate(self, requirement, user_ids, clock):
+        rows = (
+            Evidence.objects.filter(
+                user_id__in=_in(user_ids), evidence_kind=requirement.evidence_kind
+            )
+            .values("user_id", "status")
+            .annotate(latest=Max("submitted_at"))
+        )
+        best = defaultdict(dict)
+        for row in rows:
+            best[row["user_id"]][row["status"]] = row["latest"]
+        statuses = {}
+        for uid in user_ids:
+            found = best.get(uid, {})
+            if Evidence.SIGNED_OFF in found:
+                signed_at = found[Evidence.SIGNED_OFF]
+                expires = (
+                    clock.expiry(uid, signed_at, requirement.renewal_months)
+                    if requirement.renewal_months
+                    else None
+                )
+                statuses[uid] = Status(clock.expiry_state(expires), 1, 1, "", expires)
+            elif Evidence.SUBMITTED in found:
+                statuses[uid] = Status(
+                    IN_PROGRESS, 0, 1, f"Waiting for review: {requirement.evidence_kind}"
+                )
+            elif Evidence.MORE_NEEDED in found:
+                statuses[uid] = Status(
+                    IN_PROGRESS, 0, 1, f"Add to your evidence: {requirement.evidence_kind}"
+                )
+            else:
+                statuses[uid] = Status(NOT_STARTED, 0, 1, f"Provide {requirement.evidence_kind}")
+        return statuses
+
+
+class TimeInStage(RequirementKind):
+    key, label = "time_in_stage", "Time in current stage"
+    fields = required_fields = ("amount",)
+
+    def describe(self, requirement):
+        return requirement.title or f"{requirement.amount:g} months in your current stage"
+
+    def evaluate(self, requirement, user_ids, clock):
+        reached = dict(
+            PathwayMembership.objects.filter(
+                user_id__in=_in(user_ids), stage__pathway_id=requirement.stage.pathway_id
+            ).values_list("user_id", "stage_reached_at")
+        )
+        needed = Decimal(requirement.amount)
+        statuses = {}
+        for uid in user_ids:
+            since = reached.get(uid)
+            months = (
+                Decimal(0)
+                if since is None
+                else Decimal(str(round(clock.active_since(uid, since).days / 30.44, 1)))
+            )
+            if months >= needed:
+                statuses[uid] = Status(MET, needed, needed)
+            else:
+                statuses[uid] = Status(
+                    IN_PROGRESS if months else NOT_STARTED,
+                    months,
+                    needed,
+                    f"Keep going — {months:g} of {needed:g} months so far",
+                )
+        return statuses
+
+
+for _kind in (
+    CourseStarted(),
+    CourseCompleted(),
+    CompetencesSignedOff(),
+    EvidenceProvided(),
+    TimeInStage(),
+):
+    registry.register(_kind)
+
+
+def signed_off_competences(
+    *, user_ids: list[int], competence_ids: set[int], since: datetime | None = None
+) -> dict[int, set[int]]:
+    """For each person, which of these competences stand signed off (withdrawn ones do not)."""
+    rows = SignOff.objects.filter(
+        user_id__in=user_ids,
+        competence_id__in=competence_ids,
+        withdraws__isnull=True,
+        withdrawn_by__isnull=True,
+    )
+    if since is not None:
+        rows = rows.filter(signed_off_at__gte=since)
+    signed = defaultdict(set)
+    for uid, competence_id in rows.values_list("user_id", "competence_id"):
+        signed[uid].add(competence_id)
+    return signed
+
+
+def signed_off_counts(
+    *, user_ids: list[int], competence_ids: set[int], since: datetime | None = None
+) -> dict[int, int]:
+    """For each person, how many of these competences stand signed off, counted in the
+    database (a row a person, not a row a sign-off)."""
+    # Corrections are rare, so both the corrections and what they withdrew are excluded with
+    # small NOT IN lists. (A "withdraws IS NULL" filter would steer SQLite to the withdraws
+    # index, which matches nearly every row, instead of the one on people.)
+    corrections = SignOff.objects.filter(withdraws__isnull=False)
+    rows = (
+        SignOff.objects.filter(user_id__in=_in(user_ids), competence_id__in=competence_ids)
+        .exclude(pk__in=corrections.values("pk"))
+        .exclude(pk__in=corrections.values("withdraws_id"))
+    )
+    if since is not None:
+        rows = rows.filter(signed_off_at__gte=since)
+    counted = rows.values("user_id").annotate(done=Count("competence_id", distinct=True))
+    return dict(counted.values_list("user_id", "done"))
+
+
+def clock_for(user_ids: Iterable[int], now: datetime | None = None) -> Clock:
+    """A clock that knows every pause of these people (one query)."""
+    now = now or timezone.now()
+    pauses, paused_now = defaultdict(list), set()
+    ids = user_ids if isinstance(user_ids, UserIds) else list(user_ids)
+    for uid, start, end in WellbeingPause.objects.filter(user_id__in=_in(ids)).values_list(
+        "user_id", "started_at", "ended_at"
+    ):
+        pauses[uid].append((start, end or now))
+        if end is None:
+            paused_now.add(uid)
+    return Clock(now=now, pauses=dict(pauses), paused_now=paused_now)

@@ -1,0 +1,239 @@
+"""Writes for pathways: joining a pathway, stage decisions, pauses, aspirations, evidence and
+sign-offs, and readiness snapshots."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lms.models import Organisation, User
+from lms.queue import enqueue
+from lms.services import audit_record
+from pathways.files import check_evidence_file
+from pathways.models import (
+    Aspirations,
+    Competence,
+    Evidence,
+    EvidenceReview,
+    Pathway,
+    PathwayMembership,
+    ReadinessSnapshot,
+    SignOff,
+    Stage,
+    StageDecision,
+    WellbeingPause,
+)
+from pathways.selectors import person_progress, readiness_for_organisation
+
+# --- Joining and moving along a pathway -------------------------------------------------------
+
+
+def pathway_join(*, user: User, pathway: Pathway, stage: Stage | None = None) -> PathwayMembership:
+    """Put a person on a pathway (at its first stage unless told otherwise); idempotent."""
+    stage = stage or pathway.stages.order_by("sort_order").first()
+    if stage is None:
+        raise ValidationError(f"{pathway} has no stages yet.")
+    try:
+        with transaction.atomic():
+            membership, _ = PathwayMembership.objects.get_or_create(
+                user=user, pathway=pathway, defaults={"stage": stage}
+            )
+    except IntegrityError:
+        membership = PathwayMembership.objects.get(user=user, pathway=pathway)
+    return membership
+
+
+@transaction.atomic
+def stage_decide(
+    *,
+    membership: PathwayMembership,
+    to_stage: Stage,
+    outcome: str,
+    note: str,
+    by: User,
+    organisation: Organisation | None = None,
+) -> StageDecision:
+    """Record a coordinator's decision on a proposed move. Only a confirmed decision moves the
+    person, and only from the stage they were at when the decision was asked for."""
+    membership = PathwayMembership.objects.select_for_update().get(pk=membership.pk)
+    progress = person_progress(user=membership.user)
+    if progress is None or progress.next_stage is None or progress.next_stage.pk != to_stage.pk:
+        raise ValidationError(
+            f"{membership.user} is no longer working towards {to_stage}. "
+            "Reload the page to see where they are now."
+        )
+    if outcome == StageDecision.CONFIRMED and not progress.ready:
+        raise ValidationError(
+            f"{membership.user} has not met every requirement for {to_stage} yet."
+        )
+    decision = StageDecision.objects.create(
+        membership=membership,
+        from_stage=membership.stage,
+        to_stage=to_stage,
+        outcome=outcome,
+        note=note.strip(),
+        decided_by=by,
+    )
+    if outcome == StageDecision.CONFIRMED:
+        membership.stage = to_stage
+        membership.stage_reached_at = decision.decided_at
+        membership.save(update_fields=["stage", "stage_reached_at"])
+    audit_record(
+        actor=by,
+        action=f"pathways.stage.{outcome}",
+        subject=decision,
+        subject_user=membership.user,
+        organisation=organisation,
+        detail={"to_stage": to_stage.title},
+    )
+    enqueue("pathways.tasks.send_stage_decision_email", decision.pk)
+    return decision
+
+
+# --- Pauses and aspirations -------------------------------------------------------------------
+
+
+def pause_start(*, user: User, private_note: str = "") -> WellbeingPause:
+    """Start a wellbeing pause (or return the one already running)."""
+    try:
+        with transaction.atomic():
+            return WellbeingPause.objects.create(user=user, private_note=private_note.strip())
+    except IntegrityError:
+        return WellbeingPause.objects.get(user=user, ended_at__isnull=True)
+
+
+def pause_end(*, user: User) -> WellbeingPause | None:
+    pause = WellbeingPause.objects.filter(user=user, ended_at__isnull=True).first()
+    if pause is not None:
+        pause.ended_at = timezone.now()
+        pause.save(update_fields=["ended_at"])
+    return pause
+
+
+def aspirations_save(*, user: User, body: str) -> Aspirations:
+    """A person's goals in their own words (cleaned by the one sanitiser when stored)."""
+    aspirations, _ = Aspirations.objects.update_or_create(
+        user=user, defaults={"body": body, "updated_at": timezone.now()}
+    )
+    return aspirations
+
+
+# --- Evidence and sign-off --------------------------------------------------------------------
+
+
+def evidence_submit(
+    *,
+    user: User,
+    competence: Competence | None = None,
+    evidence_kind: str = "",
+    statement: str = "",
+    upload=None,
+) -> Evidence:
+    """A peer offers evidence: words, a file, or both. The file is checked by its content."""
+    if competence is None and not evidence_kind:
+        raise ValidationError("Choose the competence or the kind of evidence this is for.")
+    if not statement.strip() and upload is None:
+        raise ValidationError({"statement": "Write a statement or attach a file (or both)."})
+    if upload is not None:
+        check_evidence_file(upload)
+    evidence = Evidence(
+        user=user, competence=competence, evidence_kind=evidence_kind, statement=statement
+    )
+    if upload is not None:
+        evidence.original_filename = upload.name[:255]
+        evidence.file.save(upload.name, upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_review(
+    *,
+    evidence: Evidence,
+    reviewer: User,
+    outcome: str,
+    note: str = "",
+    organisation: Organisation | None = None,
+) -> EvidenceReview:
+    """Sign evidence off (signing off its competence) or ask for more; the peer is told."""
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if evidence.user_id == reviewer.pk:
+        raise ValidationError("You cannot review your own evidence.")
+    if evidence.status != Evidence.SUBMITTED:
+        raise ValidationError("This evidence has already been reviewed.")
+    if outcome == Evidence.MORE_NEEDED and not note.strip():
+        raise ValidationError({"note": "Say what more is needed, so they know what to add."})
+    review = EvidenceReview.objects.create(
+        evidence=evidence, reviewer=reviewer, outcome=outcome, note=note.strip()
+    )
+    evidence.status = outcome
+    evidence.save(update_fields=["status"])
+    if outcome == Evidence.SIGNED_OFF and evidence.competence_id:
+        SignOff.objects.create(
+            user=evidence.user,
+            competence=evidence.competence,
+            evidence=evidence,
+            signed_off_by=reviewer,
+            note=note.strip(),
+        )
+    audit_record(
+        actor=reviewer,
+        action=f"pathways.evidence.{outcome}",
+        subject=evidence,
+        subject_user=evidence.user,
+        organisation=organisation,
+    )
+    enqueue("pathways.tasks.send_evidence_review_email", review.pk)
+    return review
+
+
+def sign_off(*, user: User, competence: Competence, by: User, note: str = "") -> SignOff:
+    """Sign off a competence directly (for example after observing practice)."""
+    if user.pk == by.pk:
+        raise ValidationError("You cannot sign off your own competences.")
+    signoff = SignOff.objects.create(
+        user=user, competence=competence, signed_off_by=by, note=note.strip()
+    )
+    audit_record(actor=by, action="pathways.sign_off", subject=signoff, subject_user=user)
+    return signoff
+
+
+@transaction.atomic
+def sign_off_withdraw(*, signoff: SignOff, by: User, note: str) -> SignOff:
+    """Correct a sign-off made in error: a new record withdraws it; the original stays."""
+    if not note.strip():
+        raise ValidationError({"note": "Say why the sign-off is withdrawn."})
+    if SignOff.objects.filter(withdraws=signoff).exists() or signoff.withdraws_id:
+        raise ValidationError("This sign-off has already been corrected.")
+    correction = SignOff.objects.create(
+        user=signoff.user,
+        competence=signoff.competence,
+        signed_off_by=by,
+        note=note.strip(),
+        withdraws=signoff,
+    )
+    audit_record(
+        actor=by,
+        action="pathways.sign_off.withdrawn",
+        subject=correction,
+        subject_user=signoff.user,
+    )
+    return correction
+
+
+# --- Snapshots --------------------------------------------------------------------------------
+
+
+def readiness_snapshot_take(*, organisation: Organisation, day=None) -> ReadinessSnapshot:
+    """Record today's readiness figures for the trend; once a day per organisation."""
+    day = day or timezone.localdate()
+    readiness = readiness_for_organisation(organisation=organisation)
+    snapshot, _ = ReadinessSnapshot.objects.update_or_create(
+        organisation=organisation,
+        taken_on=day,
+        defaults={
+            "headcount_by_stage": dict(readiness.headcount),
+            "ready_to_progress": len(readiness.ready),
+            "people": len(readiness.people),
+        },
+    )
+    return snapshot

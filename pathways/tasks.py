@@ -1,0 +1,48 @@
+"""Background tasks for pathways. Queue them with `lms.queue.enqueue`; the nightly snapshot
+runs from a django-q2 schedule (made by a migration)."""
+
+from django.urls import reverse
+
+from lms.emails import absolute_url, send_templated_email
+from lms.models import Organisation
+from pathways.models import EvidenceReview, StageDecision
+from pathways.services import readiness_snapshot_take
+
+
+def send_evidence_review_email(review_id: int) -> None:
+    review = (
+        EvidenceReview.objects.select_related("evidence__user", "evidence__competence", "reviewer")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None:
+        return
+    send_templated_email(
+        template="evidence_reviewed",
+        to=[review.evidence.user.email],
+        context={"review": review, "pathway_url": absolute_url(reverse("pathways:mine"))},
+    )
+
+
+def send_stage_decision_email(decision_id: int) -> None:
+    decision = (
+        StageDecision.objects.select_related("membership__user", "to_stage", "decided_by")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None:
+        return
+    send_templated_email(
+        template="stage_decision",
+        to=[decision.membership.user.email],
+        context={"decision": decision, "pathway_url": absolute_url(reverse("pathways:mine"))},
+    )
+
+
+def take_readiness_snapshots() -> int:
+    """Record today's readiness for every organisation; safe to run twice in a day."""
+    count = 0
+    for organisation in Organisation.objects.all():
+        readiness_snapshot_take(organisation=organisation)
+        count += 1
+    return count

@@ -1,0 +1,333 @@
+"""Pathway pages: your own progress, a person's progress for their coordinator or mentor,
+evidence and its review, stage decisions, and workforce readiness."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from lms.access import get_organisation_for_role
+from lms.services import audit_record
+from pathways import exports
+from pathways.access import (
+    get_evidence_for_viewer,
+    get_person_for_staff,
+    is_staff_for,
+    record_pathway_read,
+)
+from pathways.forms import (
+    AspirationsForm,
+    EvidenceForm,
+    JoinPathwayForm,
+    PauseForm,
+    ReadinessFilterForm,
+    ReviewForm,
+    StageDecisionForm,
+)
+from pathways.models import Aspirations, Competence, Requirement
+from pathways.selectors import (
+    current_pause,
+    evidence_for_user,
+    evidence_waiting_for_review,
+    pathways_for_organisation,
+    person_progress,
+    readiness_for_organisation,
+    readiness_trend,
+    timeline,
+)
+from pathways.services import (
+    aspirations_save,
+    evidence_review,
+    evidence_submit,
+    pathway_join,
+    pause_end,
+    pause_start,
+    stage_decide,
+)
+
+PEOPLE_PER_PAGE = 100
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _pathway_context(person, viewer):
+    aspirations = Aspirations.objects.filter(user=person).first()
+    return {
+        "person": person,
+        "progress": person_progress(user=person),
+        "timeline": timeline(user=person),
+        "aspirations": aspirations,
+        "evidence": evidence_for_user(user=person),
+        "pause": current_pause(user=person),
+        "is_self": person.pk == viewer.pk,
+    }
+
+
+# --- Your own pathway -------------------------------------------------------------------------
+
+
+@login_required
+def my_pathway(request):
+    context = _pathway_context(request.user, request.user)
+    initial = {"body": context["aspirations"].body} if context["aspirations"] else None
+    context["aspirations_form"] = AspirationsForm(initial=initial)
+    context["pause_form"] = PauseForm()
+    return render(request, "pathways/my_pathway.html", context)
+
+
+@login_required
+@require_POST
+def aspirations_edit(request):
+    form = AspirationsForm(request.POST)
+    if form.is_valid():
+        aspirations_save(user=request.user, body=form.cleaned_data["body"])
+        messages.success(request, "Your goals and aspirations are saved.")
+        return redirect("pathways:mine")
+    context = _pathway_context(request.user, request.user)
+    context.update({"aspirations_form": form, "pause_form": PauseForm()})
+    return render(request, "pathways/my_pathway.html", context)
+
+
+@login_required
+@require_POST
+def pause(request):
+    if request.POST.get("action") == "end":
+        pause_end(user=request.user)
+        messages.success(request, "Welcome back. Your clocks have started again.")
+    else:
+        form = PauseForm(request.POST)
+        note = form.cleaned_data["private_note"] if form.is_valid() else ""
+        pause_start(user=request.user, private_note=note)
+        messages.success(
+            request,
+            "Your pause has started. Deadlines, reminders and renewal "
+            "dates are on hold until you come back.",
+        )
+    return redirect("pathways:mine")
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+def _evidence_choices(user):
+    progress = person_progress(user=user)
+    if progress is None:
+        return Competence.objects.none(), []
+    competences = Competence.objects.filter(
+        framework=progress.membership.pathway.framework
+    ).select_related("domain")
+    kinds = sorted(
+        set(
+            Requirement.objects.filter(
+                stage__pathway=progress.membership.pathway, kind="evidence"
+            ).values_list("evidence_kind", flat=True)
+        )
+    )
+    return competences, kinds
+
+
+@login_required
+def evidence_new(request):
+    competences, kinds = _evidence_choices(request.user)
+    form = EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        competences=competences,
+        evidence_kinds=kinds,
+        initial={
+            "competence": request.GET.get("competence"),
+            "evidence_kind": request.GET.get("kind"),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_submit(
+                user=request.user,
+                competence=form.cleaned_data["competence"],
+                evidence_kind=form.cleaned_data["evidence_kind"],
+                statement=form.cleaned_data["statement"],
+                upload=form.cleaned_data["file"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, "Your evidence has been sent for review. You will hear back by email."
+            )
+            return redirect("pathways:mine")
+    return render(request, "pathways/evidence_form.html", {"form": form})
+
+
+@login_required
+def evidence_file(request, pk):
+    evidence = get_evidence_for_viewer(viewer=request.user, pk=pk)
+    if not evidence.file:
+        return redirect("pathways:mine")
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_filename or "evidence",
+    )
+
+
+# --- For coordinators and mentors -------------------------------------------------------------
+
+
+@login_required
+def person_pathway(request, slug, user_id):
+    organisation = get_organisation_for_role(
+        user=request.user, slug=slug, roles={"coordinator", "org_admin", "mentor"}
+    )
+    person = get_person_for_staff(viewer=request.user, organisation=organisation, user_id=user_id)
+    record_pathway_read(viewer=request.user, person=person, organisation=organisation)
+    context = _pathway_context(person, request.user)
+    staff = is_staff_for(viewer=request.user, person=person, organisation=organisation)
+    progress = context["progress"]
+    context.update(
+        {
+            "organisation": organisation,
+            "can_decide": staff and progress is not None and progress.next_stage is not None,
+            "decision_form": StageDecisionForm(
+                initial={"to_stage": progress.next_stage}
+                if progress and progress.next_stage
+                else None
+            ),
+            "join_form": JoinPathwayForm(
+                pathways=pathways_for_organisation(organisation=organisation)
+            )
+            if staff and progress is None
+            else None,
+        }
+    )
+    return render(request, "pathways/person_pathway.html", context)
+
+
+@login_required
+@require_POST
+def stage_decision(request, slug, user_id):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    person = get_person_for_staff(viewer=request.user, organisation=organisation, user_id=user_id)
+    progress = person_progress(user=person)
+    form = StageDecisionForm(request.POST)
+    if progress is None or not form.is_valid():
+        messages.error(request, "Choose confirm or not yet.")
+        return redirect("pathways:person", slug=slug, user_id=user_id)
+    try:
+        decision = stage_decide(
+            membership=progress.membership,
+            by=request.user,
+            organisation=organisation,
+            **form.cleaned_data,
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            f"{person} is now at {decision.to_stage}."
+            if decision.outcome == "confirmed"
+            else f"Recorded: not yet for {person}. They can see your note.",
+        )
+    return redirect("pathways:person", slug=slug, user_id=user_id)
+
+
+@login_required
+@require_POST
+def join_pathway(request, slug, user_id):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    person = get_person_for_staff(viewer=request.user, organisation=organisation, user_id=user_id)
+    form = JoinPathwayForm(
+        request.POST, pathways=pathways_for_organisation(organisation=organisation)
+    )
+    if form.is_valid():
+        try:
+            pathway_join(user=person, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, f"{person} is now on {form.cleaned_data['pathway']}.")
+    else:
+        messages.error(request, "Choose a pathway, and a stage of that pathway.")
+    return redirect("pathways:person", slug=slug, user_id=user_id)
+
+
+@login_required
+def evidence_queue(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    return render(
+        request,
+        "pathways/evidence_queue.html",
+        {
+            "organisation": organisation,
+            "waiting": evidence_waiting_for_review(organisation=organisation),
+        },
+    )
+
+
+@login_required
+def evidence_review_view(request, pk):
+    evidence = get_evidence_for_viewer(viewer=request.user, pk=pk)
+    if evidence.user_id == request.user.pk:
+        return redirect("pathways:mine")
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_review(evidence=evidence, reviewer=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Thank you. {evidence.user} has been told.")
+            return redirect("/")
+    return render(request, "pathways/evidence_review.html", {"evidence": evidence, "form": form})
+
+
+# --- Workforce readiness ----------------------------------------------------------------------
+
+
+@login_required
+def readiness(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug)
+    pathways = pathways_for_organisation(organisation=organisation)
+    form = ReadinessFilterForm(request.GET or None, pathways=pathways)
+    filters = form.cleaned_data if form.is_valid() else {}
+    result = readiness_for_organisation(
+        organisation=organisation,
+        stage_id=getattr(filters.get("stage"), "pk", None),
+        pathway_id=getattr(filters.get("pathway"), "pk", None),
+        role=filters.get("role") or None,
+    )
+    export = request.GET.get("export")
+    audit_record(
+        actor=request.user,
+        action="pathways.readiness.read",
+        organisation=organisation,
+        detail={"export": export or ""},
+    )
+    if export in exports.FORMATS:
+        return exports.readiness_response(result, export)
+    query = request.GET.copy()
+    query.pop("export", None)
+    query.pop("page", None)
+    people_page = Paginator(result.people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pathways/readiness.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "readiness": result,
+            "people_page": people_page,
+            "trend": readiness_trend(organisation=organisation),
+            "query": query.urlencode(),
+            "chart_max": max([count for _, count in result.headcount] or [0]),
+        },
+    )

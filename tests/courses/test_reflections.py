@@ -1,0 +1,376 @@
+"""Reflections: a peer's own words, cleaned, private unless they share them with their mentor, and
+never shown to coordinators, mentors (unless shared) or editors."""
+
+import csv
+import html
+import io
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from courses.models import REFLECTION_MAX_CHARACTERS, Reflection
+from courses.selectors import live_modules
+from courses.services import enrolment_create, reflection_save
+from tests.courses.builders import make_course, reflection_prompt, text
+
+pytestmark = pytest.mark.django_db
+
+PRIVATE_WORDS = "When I was unwell I felt nobody listened to me."
+
+
+class Journal:
+    """A one-module course with one reflection prompt."""
+
+    def __init__(self, personas, *, enrol=True):
+        self.prompt = reflection_prompt("What does being listened to mean to you?")
+        self.course = make_course(
+            "Listening Well", modules=1, bodies=[[text("<p>Listening.</p>"), self.prompt]]
+        )
+        self.module = live_modules(course=self.course).get()
+        if enrol:
+            enrolment_create(user=personas.peer, course=self.course)
+
+    @property
+    def url(self):
+        return reverse("courses:reflection-save", args=[self.module.pk, self.prompt["id"]])
+
+    @property
+    def field(self):
+        return f"{self.prompt['id']}-body"
+
+    def write(self, client, body, **kwargs):
+        return client.post(self.url, {self.field: body}, **kwargs)
+
+    def textarea(self, response):
+        soup = BeautifulSoup(response.content.decode(), "html.parser")
+        return soup.find("textarea", attrs={"name": self.field}).get_text().strip()
+
+
+@pytest.fixture
+def journal(personas, client):
+    client.force_login(personas.peer)
+    return Journal(personas)
+
+
+def _text(response):
+    return html.unescape(response.content.decode())
+
+
+def _saved(personas, journal, body=f"<p>{PRIVATE_WORDS}</p>"):
+    return reflection_save(
+        user=personas.peer, module=journal.module, prompt_id=journal.prompt["id"], body=body
+    )
+
+
+# --- Writing -----------------------------------------------------------------------------------
+
+
+def _plain(fragment):
+    """The words of some HTML, as a reader sees them."""
+    return " ".join(BeautifulSoup(fragment, "html.parser").get_text(" ").split())
+
+
+def _assert_harmless(fragment):
+    """No element that runs script: no <script>, no on* handler, no javascript: link."""
+    soup = BeautifulSoup(fragment, "html.parser")
+    for element in soup.find_all(True):
+        assert element.name not in {"script", "iframe", "object", "embed", "img"}, element
+        for name, value in element.attrs.items():
+            assert not name.lower().startswith("on"), element
+            assert "javascript:" not in str(value).lower(), element
+
+
+def test_saved_reflection_is_private_by_default_and_says_so(client, personas, journal):
+    response = journal.write(client, PRIVATE_WORDS, follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(journal.module.url)
+    assert "Your reflection is saved. Only you can see it." in _text(response)
+    reflection = Reflection.objects.get()
+    assert reflection.user == personas.peer
+    assert _plain(reflection.body) == PRIVATE_WORDS
+    assert reflection.prompt == "What does being listened to mean to you?"
+    assert reflection.shared_with_mentor is False
+    assert "private to you" in _text(response)
+
+
+ATTACK = (
+    '<p onclick="steal()">Mine</p><script>alert("x")</script>'
+    '<a href="javascript:alert(1)">link</a><img src=x onerror=alert(1)>'
+)
+
+
+def test_saved_reflection_cannot_carry_scripts_or_event_handlers(client, journal):
+    journal.write(client, ATTACK)
+
+    body = Reflection.objects.get().body
+    _assert_harmless(body)
+    assert "Mine" in _plain(body)
+
+
+def test_reflection_is_shown_harmless_on_the_list_and_module_pages(client, journal):
+    journal.write(client, ATTACK)
+
+    for url in (reverse("courses:reflections"), journal.module.url):
+        soup = BeautifulSoup(client.get(url).content.decode(), "html.parser")
+        assert not any("alert" in script.get_text() for script in soup.find_all("script")), url
+        assert not soup.select("[onclick], [onerror]"), url
+        assert not soup.select('a[href^="javascript:"]'), url
+        assert "Mine" in soup.get_text(), url
+
+
+def test_saving_again_updates_the_one_reflection(client, journal):
+    journal.write(client, "First thoughts.")
+
+    journal.write(client, "Second thoughts.")
+
+    assert [_plain(body) for body in Reflection.objects.values_list("body", flat=True)] == [
+        "Second thoughts."
+    ]
+
+
+def test_saved_reflection_is_shown_again_in_the_textarea(client, journal):
+    journal.write(client, PRIVATE_WORDS)
+
+    response = client.get(journal.module.url)
+
+    assert PRIVATE_WORDS in journal.textarea(response)
+
+
+def test_reflection_of_exactly_the_limit_is_saved(client, journal):
+    body = "a" * REFLECTION_MAX_CHARACTERS
+
+    journal.write(client, body)
+
+    assert _plain(Reflection.objects.get().body) == body
+
+
+def test_reflection_over_20000_characters_is_refused_and_the_text_is_kept(client, journal):
+    body = "I kept writing. " * 1250 + "The end."  # 20,008 characters
+    assert len(body) == 20_008
+
+    response = journal.write(client, body)
+
+    assert response.status_code == 200
+    page = _text(response)
+    assert "Your reflection is 20,008 characters long. Shorten it to 20,000 or fewer." in page
+    assert journal.textarea(response) == body.strip()
+    assert not Reflection.objects.exists()
+
+
+def test_too_long_update_keeps_the_saved_reflection_unchanged(client, journal):
+    journal.write(client, "Short and saved.")
+
+    journal.write(client, "x" * 20_001)
+
+    assert _plain(Reflection.objects.get().body) == "Short and saved."
+
+
+def test_very_long_reflection_is_told_the_real_limit_and_the_text_is_kept(client, journal):
+    body = "y" * 45_000
+
+    response = journal.write(client, body)
+
+    page = _text(response)
+    assert "Shorten it to 20,000 or fewer." in page
+    assert journal.textarea(response) == body
+    assert not Reflection.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["", "   ", "\n\n"])
+def test_empty_reflection_is_refused_with_a_message(client, journal, body):
+    response = journal.write(client, body)
+
+    assert response.status_code == 200
+    assert "Write your reflection before saving it." in _text(response)
+    assert not Reflection.objects.exists()
+
+
+def test_reflection_at_an_unknown_prompt_is_refused_with_a_message(client, journal):
+    url = reverse("courses:reflection-save", args=[journal.module.pk, "no-such-prompt"])
+
+    response = client.post(url, {"no-such-prompt-body": "Words."}, follow=True)
+
+    assert response.status_code == 200
+    assert "That reflection prompt" in _text(response)
+    assert not Reflection.objects.exists()
+
+
+def test_reflection_on_a_course_not_enrolled_on_is_refused(client, personas):
+    client.force_login(personas.peer)
+    journal = Journal(personas, enrol=False)
+
+    response = journal.write(client, "<p>Words.</p>", follow=True)
+
+    assert response.redirect_chain == [(journal.course.url, 302)]
+    assert "Enrol on Listening Well to write reflections in it." in _text(response)
+    assert not Reflection.objects.exists()
+
+
+def test_reflection_by_get_is_refused(client, journal):
+    assert client.get(journal.url).status_code == 405
+    assert not Reflection.objects.exists()
+
+
+# --- Sharing, listing, deleting ------------------------------------------------------------------
+
+
+def _share(client, reflection, shared, **kwargs):
+    return client.post(
+        reverse("courses:reflection-share", args=[reflection.pk]),
+        {"shared": "yes" if shared else "no", **kwargs},
+        follow=True,
+    )
+
+
+def test_peer_shares_a_reflection_with_their_mentor_and_stops_again(client, personas, journal):
+    reflection = _saved(personas, journal)
+
+    shared = _share(client, reflection, True)
+    reflection.refresh_from_db()
+    assert reflection.shared_with_mentor is True
+    assert "Your mentor can now read this reflection." in _text(shared)
+    assert "Shared with your mentor" in _text(shared)
+
+    unshared = _share(client, reflection, False)
+    reflection.refresh_from_db()
+    assert reflection.shared_with_mentor is False
+    assert "This reflection is private to you again." in _text(unshared)
+
+
+def test_sharing_from_the_module_page_returns_to_the_module(client, personas, journal):
+    reflection = _saved(personas, journal)
+
+    response = _share(client, reflection, True, next=journal.module.url)
+
+    assert response.redirect_chain[0][0] == journal.module.url
+
+
+def test_sharing_never_redirects_to_another_site(client, personas, journal):
+    reflection = _saved(personas, journal)
+
+    response = client.post(
+        reverse("courses:reflection-share", args=[reflection.pk]),
+        {"shared": "yes", "next": "https://evil.example/phish"},
+    )
+
+    assert response.status_code == 302
+    assert "evil.example" not in response.url
+
+
+def test_reflections_are_listed_in_one_place_with_their_prompt(client, personas, journal):
+    _saved(personas, journal)
+    second = make_course(
+        "Boundaries",
+        modules=1,
+        bodies=[[reflection_prompt("Where do you draw the line?")]],
+    )
+    module = live_modules(course=second).get()
+    enrolment_create(user=personas.peer, course=second)
+    reflection_save(
+        user=personas.peer,
+        module=module,
+        prompt_id=module.reflection_prompts()[0].id,
+        body="<p>At my own wellbeing.</p>",
+    )
+
+    page = _text(client.get(reverse("courses:reflections")))
+
+    assert PRIVATE_WORDS in page
+    assert "At my own wellbeing." in page
+    assert "What does being listened to mean to you?" in page
+    assert "Where do you draw the line?" in page
+    assert page.count("Private to you") == 2
+
+
+def test_reflection_list_shows_only_my_own(client, personas, journal):
+    _saved(personas, journal)
+    client.force_login(personas.other_peer)
+
+    page = _text(client.get(reverse("courses:reflections")))
+
+    assert PRIVATE_WORDS not in page
+    assert "You have not written any reflections yet." in page
+
+
+def test_reflection_list_needs_sign_in(client, personas, journal):
+    _saved(personas, journal)
+    client.logout()
+
+    response = client.get(reverse("courses:reflections"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("lms:login"))
+
+
+def test_peer_deletes_their_reflection(client, personas, journal):
+    reflection = _saved(personas, journal)
+
+    response = client.post(reverse("courses:reflection-delete", args=[reflection.pk]), follow=True)
+
+    assert "Your reflection has been deleted." in _text(response)
+    assert not Reflection.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["other_peer", "mentor", "coordinator", "org_admin", "editor"])
+@pytest.mark.parametrize("action", ["share", "delete"])
+def test_nobody_else_can_share_or_delete_my_reflection(client, personas, journal, who, action):
+    reflection = _saved(personas, journal)
+    client.force_login(getattr(personas, who))
+
+    response = client.post(
+        reverse(f"courses:reflection-{action}", args=[reflection.pk]), {"shared": "yes"}
+    )
+
+    assert response.status_code == 404
+    assert list(Reflection.objects.values_list("pk", "shared_with_mentor")) == [
+        (reflection.pk, False)
+    ]
+
+
+def test_share_and_delete_by_get_are_refused(client, personas, journal):
+    reflection = _saved(personas, journal)
+
+    for action in ("share", "delete"):
+        url = reverse(f"courses:reflection-{action}", args=[reflection.pk])
+        assert client.get(url).status_code == 405
+    assert Reflection.objects.filter(shared_with_mentor=False).count() == 1
+
+
+# --- Nobody else sees them ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["mentor", "coordinator", "org_admin", "editor"])
+def test_others_never_see_a_peers_reflection_on_their_pages(client, personas, journal, who):
+    reflection = _saved(personas, journal)
+    reflection.shared_with_mentor = True  # shared, and still not shown on these pages
+    reflection.save()
+    client.force_login(getattr(personas, who))
+    urls = ["/", reverse("courses:reflections"), journal.course.url]
+
+    for url in urls:
+        assert PRIVATE_WORDS not in _text(client.get(url)), url
+
+
+@pytest.mark.parametrize("who", ["coordinator", "org_admin"])
+def test_learner_records_and_their_exports_never_include_reflections(
+    client, personas, journal, who
+):
+    _saved(personas, journal)
+    client.force_login(getattr(personas, who))
+    url = reverse("courses:learner-records", args=[personas.home.slug])
+
+    page = client.get(url)
+    exported_csv = client.get(url, {"export": "csv"})
+    exported_xlsx = client.get(url, {"export": "xlsx"})
+
+    assert "Pat Peer" in _text(page)
+    assert PRIVATE_WORDS not in _text(page)
+    rows = list(csv.reader(io.StringIO(exported_csv.content.decode())))
+    assert any("Pat Peer" in row for row in rows)
+    assert PRIVATE_WORDS not in exported_csv.content.decode()
+    sheet = load_workbook(io.BytesIO(exported_xlsx.content)).active
+    cells = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "Pat Peer" in cells
+    assert not any(PRIVATE_WORDS in cell for cell in cells)
