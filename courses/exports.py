@@ -1,10 +1,8 @@
 """CSV and XLSX exports of exactly the learner records a coordinator has on screen."""
 
-import csv
-
-from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
+
+from lms.spreadsheets import csv_response, xlsx_response
 
 FORMATS = {"csv", "xlsx"}
 HEADINGS = [
@@ -39,30 +37,10 @@ def _rows(records):
         ]
 
 
-def learner_records_response(records, export_format: str, organisation) -> HttpResponse:
-    stamp = timezone.localdate().isoformat()
-    filename = f"learner-records-{organisation.slug}-{stamp}.{export_format}"
+def learner_records_response(records, export_format: str, organisation):
+    filename = f"learner-records-{organisation.slug}-{timezone.localdate().isoformat()}"
     if export_format == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.writer(response)
-        writer.writerow(HEADINGS)
-        writer.writerows(_safe(row) for row in _rows(records))
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Learner records")
-        sheet.append(HEADINGS)
-        for row in _rows(records):
-            sheet.append(_safe(row))
-        response = HttpResponse(
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        workbook.save(response)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _safe(row):
-    """Stop a spreadsheet treating a cell that starts with = + - or @ as a formula."""
-    return [
-        f"'{cell}" if isinstance(cell, str) and cell and cell[0] in "=+-@" else cell for cell in row
-    ]
+        return csv_response(filename=f"{filename}.csv", headings=HEADINGS, rows=_rows(records))
+    return xlsx_response(
+        filename=f"{filename}.xlsx", sheets=[("Learner records", HEADINGS, _rows(records))]
+    )

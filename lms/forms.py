@@ -5,6 +5,15 @@ from django.contrib.auth.forms import AuthenticationForm
 from lms.models import Role, User
 
 
+def add_service_errors(form, error: forms.ValidationError) -> None:
+    """Put a service's ValidationError on the form, so the error summary lists it."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
 class PlainErrorsMixin:
     """Say what to do when a required field is empty ("Enter your name"), not "This field is
     required", as the GOV.UK error message pattern asks."""

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from lms.access import (
@@ -26,6 +27,7 @@ from lms.forms import (
     LoginForm,
     PasswordResetRequestForm,
     ProfileForm,
+    add_service_errors,
 )
 from lms.models import Role, User
 from lms.queue import enqueue
@@ -43,15 +45,6 @@ from lms.services import (
 )
 
 MEMBERS_PER_PAGE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, so the error summary shows it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Signing in and out -----------------------------------------------------------------------
@@ -195,6 +188,7 @@ def members(request, slug):
             "organisation": organisation,
             "page": page,
             "search": search,
+            "search_query": urlencode({"q": search}) if search else "",
             "invitations": open_invitations_for_organisation(organisation=organisation),
             "can_manage_roles": can_manage_roles(user=request.user, organisation=organisation),
             "add_role_form": AddRoleForm(),
@@ -213,7 +207,7 @@ def invite(request, slug):
                 organisation=organisation, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("lms:members", slug=organisation.slug)

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
+from lms.forms import add_service_errors
 from lms.services import audit_record
 from pathways import exports
 from pathways.access import (
@@ -49,14 +50,6 @@ from pathways.services import (
 )
 
 PEOPLE_PER_PAGE = 100
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _pathway_context(person, viewer):
@@ -158,7 +151,7 @@ def evidence_new(request):
                 upload=form.cleaned_data["file"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, "Your evidence has been sent for review. You will hear back by email."
@@ -283,7 +276,7 @@ def evidence_review_view(request, pk):
         try:
             evidence_review(evidence=evidence, reviewer=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Thank you. {evidence.user} has been told.")
             return redirect("/")

@@ -34,12 +34,13 @@ def _pathway(framework, course):
     pathway = Pathway.objects.create(name="Peer worker career pathway", framework=framework)
     volunteer = Stage.objects.create(pathway=pathway, title="Aspiring peer", sort_order=0)
     trainee = Stage.objects.create(pathway=pathway, title="Trainee peer worker", sort_order=1)
-    Requirement.objects.create(stage=trainee, kind="course_completed", course=course,
-                               sort_order=0)
-    Requirement.objects.create(stage=trainee, kind="evidence", evidence_kind=STATEMENT_KIND,
-                               sort_order=1)
-    competences = Requirement.objects.create(stage=trainee, kind="competences_signed_off",
-                                             sort_order=2)
+    Requirement.objects.create(stage=trainee, kind="course_completed", course=course, sort_order=0)
+    Requirement.objects.create(
+        stage=trainee, kind="evidence", evidence_kind=STATEMENT_KIND, sort_order=1
+    )
+    competences = Requirement.objects.create(
+        stage=trainee, kind="competences_signed_off", sort_order=2
+    )
     competences.domains.set(CompetenceDomain.objects.filter(framework=framework, code="1"))
     competences.save()
     return pathway, volunteer, trainee
@@ -58,16 +59,19 @@ def _send_evidence(client, **fields):
 
 
 def _sign_off(client, evidence):
-    response = client.post(reverse("pathways:evidence-review", args=[evidence.pk]),
-                           {"outcome": "signed_off", "note": "Clear and honest."})
+    response = client.post(
+        reverse("pathways:evidence-review", args=[evidence.pk]),
+        {"outcome": "signed_off", "note": "Clear and honest."},
+    )
     assert response.status_code == 302
 
 
 def test_a_peer_meets_the_requirements_and_the_coordinator_confirms_the_move(
     client, personas, django_capture_on_commit_callbacks, mailoutbox
 ):
-    call_command("import_framework",
-                 str(Path(settings.BASE_DIR) / "pathways" / "data" / "competences.csv"))
+    call_command(
+        "import_framework", str(Path(settings.BASE_DIR) / "pathways" / "data" / "competences.csv")
+    )
     framework = CompetenceFramework.objects.get(slug="peer-support")
     course = make_course("Foundations of Peer Support", modules=2)
     pathway, volunteer, trainee = _pathway(framework, CoursePage.objects.get(pk=course.pk))
@@ -77,12 +81,18 @@ def test_a_peer_meets_the_requirements_and_the_coordinator_confirms_the_move(
 
     client.force_login(personas.peer)
     _complete_course(client, course)
-    statement = _send_evidence(client, evidence_kind=STATEMENT_KIND,
-                               statement="I have lived with depression since I was twenty.")
+    statement = _send_evidence(
+        client,
+        evidence_kind=STATEMENT_KIND,
+        statement="I have lived with depression since I was twenty.",
+    )
     domain_one = framework.competences.filter(domain__code="1")
     pieces = [
-        _send_evidence(client, competence=competence.pk,
-                       file=SimpleUploadedFile("notes.pdf", b"%PDF-1.4 reflective notes"))
+        _send_evidence(
+            client,
+            competence=competence.pk,
+            file=SimpleUploadedFile("notes.pdf", b"%PDF-1.4 reflective notes"),
+        )
         for competence in domain_one
     ]
     page = client.get(reverse("pathways:mine")).content.decode()
@@ -100,10 +110,11 @@ def test_a_peer_meets_the_requirements_and_the_coordinator_confirms_the_move(
     assert PathwayMembership.objects.get(user=personas.peer).stage == volunteer  # not automatic
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("pathways:decision",
-                                       args=[personas.home.slug, personas.peer.pk]),
-                               {"to_stage": trainee.pk, "outcome": "confirmed",
-                                "note": "Well earned."}, follow=True)
+        response = client.post(
+            reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk]),
+            {"to_stage": trainee.pk, "outcome": "confirmed", "note": "Well earned."},
+            follow=True,
+        )
     assert "Pat Peer is now at Trainee peer worker." in response.content.decode()
     assert "Reached Trainee peer worker" in client.get(person_url).content.decode()
     assert PathwayMembership.objects.get(user=personas.peer).stage == trainee
@@ -112,7 +123,10 @@ def test_a_peer_meets_the_requirements_and_the_coordinator_confirms_the_move(
     people = load_workbook(BytesIO(export.content))["People"]
     rows = {row[0]: row for row in people.iter_rows(min_row=2, values_only=True)}
     assert rows["Pat Peer"][4] == "Trainee peer worker"
-    headcount = dict(load_workbook(BytesIO(export.content))["Headcount by stage"]
-                     .iter_rows(min_row=2, values_only=True))
+    headcount = dict(
+        load_workbook(BytesIO(export.content))["Headcount by stage"].iter_rows(
+            min_row=2, values_only=True
+        )
+    )
     assert headcount["Trainee peer worker"] == 1
     assert "Trainee peer worker" in client.get(readiness_url).content.decode()
