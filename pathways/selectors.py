@@ -229,7 +229,7 @@ class PersonReadiness:
     next_requirements: list[RequirementProgress] = field(default_factory=list)
     current_requirements: list[RequirementProgress] = field(default_factory=list)
     paused: bool = False
-    latest_decision: StageDecision | None = None
+    latest_decision: DecisionRef | None = None
 
     @property
     def stage(self) -> Stage | None:
@@ -323,7 +323,7 @@ def readiness_for_organisation(
     clock = clock_for(UserIds(roles, workforce), now)
     _mark_pauses(people, clock)
     _evaluate(people, stages_by_pathway, clock, places)
-    _attach_decisions(people, places, stages_by_pathway)
+    _attach_decisions(people)
     stages = [stage for stages in stages_by_pathway.values() for stage in stages]
     return Readiness(
         organisation=organisation,
@@ -425,22 +425,35 @@ def _evaluate(people, stages_by_pathway, clock, places) -> None:
                 person.next_requirements = coming.get(person.user.pk, [])
 
 
-def _attach_decisions(people, places, stages_by_pathway) -> None:
-    """Each person's latest decision, picked in the database."""
+@dataclass(frozen=True)
+class DecisionRef:
+    """What the readiness page shows of someone's latest stage decision."""
+
+    outcome: str
+    decided_at: datetime
+
+    def get_outcome_display(self) -> str:
+        return dict(StageDecision.OUTCOMES)[self.outcome]
+
+
+def _attach_decisions(people) -> None:
+    """The latest decision of each person who is ready to progress (the only ones the page
+    shows it for), picked in the database: one query, a row a person."""
+    ready = {p.membership.pk: p for p in people if p.ready}
+    if not ready:
+        return
     latest = (
-        StageDecision.objects.filter(membership=OuterRef("pk"))
+        StageDecision.objects.filter(membership=OuterRef("membership_id"))
         .order_by("-decided_at", "-pk")
         .values("pk")[:1]
     )
-    wanted = places.annotate(latest=Subquery(latest)).values("latest")
-    stages = {stage.pk: stage for group in stages_by_pathway.values() for stage in group}
-    decisions = {}
-    for decision in StageDecision.objects.filter(pk__in=wanted):
-        decision.to_stage = stages.get(decision.to_stage_id) or decision.to_stage
-        decisions[decision.membership_id] = decision
-    for person in people:
-        if person.membership:
-            person.latest_decision = decisions.get(person.membership.pk)
+    rows = (
+        StageDecision.objects.filter(membership_id__in=list(ready))
+        .filter(pk=Subquery(latest))
+        .values_list("membership_id", "outcome", "decided_at")
+    )
+    for membership_id, outcome, decided_at in rows:
+        ready[membership_id].latest_decision = DecisionRef(outcome, decided_at)
 
 
 def _headcount(people, stages) -> list[tuple[str, int]]:

@@ -726,8 +726,8 @@ def every_kind(career):
     return career
 
 
-READINESS_PAGE_QUERIES = 39  # measured once with 20 people; must be the same with 400
-READINESS_EXPORT_QUERIES = 32
+READINESS_PAGE_QUERIES = 38  # measured once with 20 people; must be the same with 400
+READINESS_EXPORT_QUERIES = 31
 
 
 @pytest.mark.parametrize("people", [20, 400])
