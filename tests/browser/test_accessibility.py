@@ -34,22 +34,34 @@ def _violations(page, path):
 def _pages_for_peer():
     course = CoursePage.objects.live().get(title="Foundations of Peer Support")
     module = ModulePage.objects.live().child_of(course).order_by("path").first()
-    return ["/", CourseIndexPage.objects.get().url, course.url, module.url,
-            "/learning/reflections/", "/learning/certificates/", "/pathway/",
-            "/pathway/evidence/new/", "/accounts/"]
+    return [
+        "/",
+        CourseIndexPage.objects.get().url,
+        course.url,
+        module.url,
+        "/learning/reflections/",
+        "/learning/certificates/",
+        "/pathway/",
+        "/pathway/evidence/new/",
+        "/accounts/",
+    ]
 
 
 def _pages_for_coordinator(peer_id):
-    return ["/", f"{ORGANISATION}/people/", f"{ORGANISATION}/people/invite/",
-            f"{ORGANISATION}/learning/", f"{ORGANISATION}/learning/assign/",
-            f"{ORGANISATION}/readiness/", f"{ORGANISATION}/evidence/",
-            f"{ORGANISATION}/people/{peer_id}/pathway/"]
+    return [
+        "/",
+        f"{ORGANISATION}/people/",
+        f"{ORGANISATION}/people/invite/",
+        f"{ORGANISATION}/learning/",
+        f"{ORGANISATION}/learning/assign/",
+        f"{ORGANISATION}/readiness/",
+        f"{ORGANISATION}/evidence/",
+        f"{ORGANISATION}/people/{peer_id}/pathway/",
+    ]
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-def test_peer_and_coordinator_screens_have_no_accessibility_violations(
-    demo, page, sign_in, width
-):
+def test_peer_and_coordinator_screens_have_no_accessibility_violations(demo, page, sign_in, width):
     page.set_viewport_size({"width": width, "height": 900})
     sign_in("peer@demo.example", DEMO_PASSWORD)
     problems = [v for path in _pages_for_peer() for v in _violations(page, path)]
