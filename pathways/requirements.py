@@ -343,11 +343,13 @@ class EvidenceProvided(RequirementKind):
                 user_id__in=_in(user_ids), evidence_kind=requirement.evidence_kind
             )
             .values("user_id", "status")
-            .annotate(latest=Max("submitted_at"))
+            # A renewal runs from when the evidence was signed off, not from when it was sent.
+            .annotate(latest=Max("submitted_at"), signed=Max("reviews__reviewed_at"))
         )
         best = defaultdict(dict)
         for row in rows:
-            best[row["user_id"]][row["status"]] = row["latest"]
+            signed_off = row["status"] == Evidence.SIGNED_OFF and row["signed"]
+            best[row["user_id"]][row["status"]] = row["signed"] if signed_off else row["latest"]
         statuses = {}
         for uid in user_ids:
             found = best.get(uid, {})
