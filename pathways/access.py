@@ -29,7 +29,9 @@ def is_staff_for(*, viewer: User, person: User, organisation: Organisation) -> b
 
 def get_person_for_staff(*, viewer: User, organisation: Organisation, user_id: int) -> User:
     """A member of the organisation, for its coordinators and admins (or the person's mentor)."""
-    person = get_object_or_404(User, pk=user_id, memberships__organisation=organisation)
+    # A subquery, not a join: someone with two roles here would otherwise be found twice.
+    members = Membership.objects.filter(organisation=organisation).values("user_id")
+    person = get_object_or_404(User.objects.filter(pk__in=members), pk=user_id)
     if is_staff_for(viewer=viewer, person=person, organisation=organisation):
         return person
     if is_mentor_of(mentor=viewer, peer=person):
