@@ -61,6 +61,7 @@ urlpatterns = [
     path("", include(app_urls)),
     path("", include("courses.urls")),
     path("", include("pathways.urls")),
+    path("", include("mentoring.urls")),
 ]
 
 if settings.DEBUG:

@@ -68,6 +68,24 @@ def stages_with_requirements(*, pathway_ids) -> dict[int, list[Stage]]:
     return by_pathway
 
 
+def people_at_or_beyond(*, stage: Stage) -> QuerySet:
+    """The ids of everyone on `stage`'s pathway who has reached it or a later stage, as a
+    subquery (`user_id` values). Mentoring uses it to tell who may mentor."""
+    return PathwayMembership.objects.filter(
+        pathway_id=stage.pathway_id, stage__sort_order__gte=stage.sort_order
+    ).values("user_id")
+
+
+def current_stages(*, user_ids) -> dict[int, Stage]:
+    """Each person's current stage (on their most recent pathway), in one query."""
+    rows = (
+        PathwayMembership.objects.filter(user_id__in=user_ids)
+        .select_related("stage")
+        .order_by("joined_at")
+    )
+    return {row.user_id: row.stage for row in rows}
+
+
 def next_stage(stages: list[Stage], current: Stage) -> Stage | None:
     ids = [stage.pk for stage in stages]
     position = ids.index(current.pk) if current.pk in ids else -1

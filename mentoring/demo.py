@@ -1,0 +1,5 @@
+"""Demo mentoring data (placeholder, being written)."""
+
+
+def seed_mentoring(kernel, log) -> None:
+    return None

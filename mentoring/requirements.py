@@ -1,0 +1,5 @@
+"""Pathway requirement kinds from mentoring (placeholder, being written)."""
+
+
+def register_kinds() -> None:
+    return None

@@ -1,0 +1,3 @@
+"""Views: care (being written)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Views: matching (being written)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Views: pairing (being written)."""
+
+urlpatterns = []

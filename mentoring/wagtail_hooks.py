@@ -1,0 +1,16 @@
+"""How mentoring plugs into the layers below: the pathways mentor check, dashboard panels,
+navigation, organisation tabs and demo data."""
+
+from wagtail import hooks
+
+from mentoring import panels
+from mentoring.access import is_mentor_of
+from mentoring.demo import seed_mentoring
+
+hooks.register("pathways_is_mentor_of", is_mentor_of)
+hooks.register("dashboard_panels", panels.trainee_panel)
+hooks.register("dashboard_panels", panels.mentor_panel)
+hooks.register("dashboard_panels", panels.coordinator_panel)
+hooks.register("navigation_items", panels.navigation)
+hooks.register("organisation_tabs", panels.organisation_tabs)
+hooks.register("seed_demo", seed_mentoring)
