@@ -17,9 +17,11 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Timings live here, never in tests: the readiness page at 500 and 5,000 generated peers.
+# Timings live here, never in tests: the readiness page at 500 and 5,000 generated peers, and
+# one trainee's mentor shortlist among 50 and 1,000 mentors.
 bench: install
 	$(BIN)/python manage.py bench_readiness
+	$(BIN)/python manage.py bench_shortlist
 
 lint: install
 	$(BIN)/ruff check .

@@ -246,6 +246,9 @@ class MentorRequest(models.Model):
     respond_by = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_note = models.TextField(blank=True)
+    announced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the people asked were emailed (idempotent)."
+    )
     trainee_told_at = models.DateTimeField(
         null=True, blank=True, help_text="When the trainee was emailed the outcome (idempotent)."
     )
@@ -400,6 +403,11 @@ class SupervisionSession(models.Model):
     )
     dispute_note = models.TextField(blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    mentee_told_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the mentee was emailed to confirm this version (idempotent).",
+    )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
