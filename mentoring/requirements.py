@@ -1,5 +1,163 @@
-"""Pathway requirement kinds from mentoring (placeholder, being written)."""
+"""Pathway requirement kinds from mentoring: supervision hours received, supervision hours given,
+and trainees mentored. `register_kinds()` adds them to the pathways registry when the app is
+ready, so pathways never imports mentoring.
+
+Each kind evaluates one requirement for many people in one query. Only sessions the mentee has
+confirmed count.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from mentoring.models import Mentorship, SupervisionSession
+from mentoring.selectors.supervision import hours
+from pathways.requirements import (
+    IN_PROGRESS,
+    MET,
+    NOT_STARTED,
+    RequirementKind,
+    Status,
+    _in,
+    _months_ago,
+    registry,
+)
+
+
+def _number(value: Decimal) -> str:
+    """12.0 as "12", 8.5 as "8.5"."""
+    return f"{Decimal(value).normalize():f}"
+
+
+def _plural(value: Decimal, word: str) -> str:
+    return f"{_number(value)} {word}{'' if Decimal(value) == 1 else 's'}"
+
+
+def _within(requirement) -> str:
+    months = requirement.within_months
+    if not months:
+        return ""
+    return " in the last month" if months == 1 else f" in the last {months} months"
+
+
+class _SupervisionHours(RequirementKind):
+    """Hours of confirmed supervision, counted for the mentee or for the mentor."""
+
+    fields = ("amount", "within_months")
+    required_fields = ("amount",)
+    person = ""  # the lookup from a session to the person it counts for
+
+    def minutes(self, requirement, user_ids, clock) -> dict[int, int]:
+        sessions = SupervisionSession.objects.filter(
+            status=SupervisionSession.CONFIRMED, **{f"{self.person}__in": _in(user_ids)}
+        )
+        since = _months_ago(clock, requirement.within_months)
+        if since:
+            sessions = sessions.filter(held_on__gte=timezone.localdate(since))
+        counted = sessions.values(self.person).annotate(minutes=Sum("duration_minutes"))
+        return dict(counted.values_list(self.person, "minutes"))
+
+    def next_step(self, remaining: Decimal, done: Decimal, needed: Decimal) -> str:
+        raise NotImplementedError
+
+    def evaluate(self, requirement, user_ids, clock):
+        minutes = self.minutes(requirement, user_ids, clock)
+        needed = Decimal(requirement.amount)
+        statuses = {}
+        for uid in user_ids:
+            done_minutes = minutes.get(uid) or 0
+            done = hours(done_minutes)
+            if done_minutes >= needed * 60:
+                statuses[uid] = Status(MET, done, needed)
+            else:
+                statuses[uid] = Status(
+                    IN_PROGRESS if done_minutes else NOT_STARTED,
+                    done,
+                    needed,
+                    self.next_step(max(needed - done, Decimal("0.1")), done, needed),
+                )
+        return statuses
+
+
+class SupervisionHoursReceived(_SupervisionHours):
+    key, label = "supervision_hours", "Supervision hours received"
+    person = "mentorship__trainee_id"
+
+    def describe(self, requirement):
+        return requirement.title or (
+            f"{_plural(requirement.amount, 'hour')} of supervision{_within(requirement)}"
+        )
+
+    def next_step(self, remaining, done, needed):
+        return (
+            f"Have {_plural(remaining, 'more hour')} of supervision — "
+            f"{_number(done)} of {_number(needed)} so far"
+        )
+
+
+class SupervisionHoursGiven(_SupervisionHours):
+    key, label = "supervision_hours_given", "Supervision hours given"
+    person = "mentorship__mentor_id"
+
+    def describe(self, requirement):
+        return requirement.title or (
+            f"Give {_plural(requirement.amount, 'hour')} of supervision{_within(requirement)}"
+        )
+
+    def next_step(self, remaining, done, needed):
+        return (
+            f"Give {_plural(remaining, 'more hour')} of supervision — "
+            f"{_number(done)} of {_number(needed)} so far"
+        )
+
+
+class MentoredTrainees(RequirementKind):
+    """Different trainees this person has mentored in a mentorship that became active."""
+
+    key, label = "mentored_trainees", "Trainees mentored"
+    fields = ("amount", "within_months")
+    required_fields = ("amount",)
+
+    def describe(self, requirement):
+        return requirement.title or (
+            f"Mentor {_plural(requirement.amount, 'trainee')}{_within(requirement)}"
+        )
+
+    def evaluate(self, requirement, user_ids, clock):
+        mentorships = Mentorship.objects.filter(
+            mentor_id__in=_in(user_ids), started_at__isnull=False
+        )
+        since = _months_ago(clock, requirement.within_months)
+        if since:
+            mentorships = mentorships.filter(started_at__gte=since)
+        counted = dict(
+            mentorships.values("mentor_id")
+            .annotate(people=Count("trainee_id", distinct=True))
+            .values_list("mentor_id", "people")
+        )
+        needed = Decimal(requirement.amount)
+        statuses = {}
+        for uid in user_ids:
+            done = counted.get(uid, 0)
+            if done >= needed:
+                statuses[uid] = Status(MET, done, needed)
+            else:
+                remaining = needed - done
+                statuses[uid] = Status(
+                    IN_PROGRESS if done else NOT_STARTED,
+                    done,
+                    needed,
+                    f"Mentor {_plural(remaining, 'more trainee')} — "
+                    f"{done} of {_number(needed)} so far",
+                )
+        return statuses
+
+
+KINDS = (SupervisionHoursReceived(), SupervisionHoursGiven(), MentoredTrainees())
 
 
 def register_kinds() -> None:
-    return None
+    """Add the mentoring kinds to the pathways registry (safe to call twice)."""
+    for kind in KINDS:
+        registry.register(kind)
