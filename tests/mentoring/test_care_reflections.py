@@ -1,0 +1,170 @@
+"""A mentor reading the reflections their mentee chose to share: only shared ones, only while
+they are the current mentor, every read audited; coordinators and everyone else get a 404."""
+
+import html
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from courses.models import Reflection
+from courses.selectors import live_modules
+from courses.services import reflection_set_shared
+from lms.models import AuditEvent, Role
+from mentoring.models import EndReason, Mentorship
+from mentoring.services.pairing import mentorship_end
+from tests.courses.builders import make_course, reflection_prompt, text
+from tests.factories import MembershipFactory, UserFactory
+from tests.querycount import assert_queries_do_not_grow
+
+pytestmark = pytest.mark.django_db
+
+SHARED_WORDS = "Being listened to felt like being let back into the room."
+PRIVATE_WORDS = "I have never told anyone how frightened I was."
+
+
+def _text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def _url(user):
+    return reverse("mentoring:mentee-reflections", args=[user.pk])
+
+
+@pytest.fixture
+def module():
+    course = make_course(
+        "Listening Well", modules=1, bodies=[[text(), reflection_prompt("What helps?")]]
+    )
+    return live_modules(course=course).get()
+
+
+def _reflection(user, module, body, *, shared, prompt_id=None):
+    return Reflection.objects.create(
+        user=user,
+        module=module,
+        prompt_id=prompt_id or f"prompt-{Reflection.objects.count()}",
+        prompt="What does being listened to mean to you?",
+        body=f"<p>{body}</p>",
+        shared_with_mentor=shared,
+    )
+
+
+@pytest.fixture
+def mentorship(personas):
+    return Mentorship.objects.create(
+        organisation=personas.home,
+        trainee=personas.peer,
+        mentor=personas.mentor,
+        status=Mentorship.ACTIVE,
+        started_at=timezone.now() - timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def reflections(personas, module):
+    return (
+        _reflection(personas.peer, module, SHARED_WORDS, shared=True),
+        _reflection(personas.peer, module, PRIVATE_WORDS, shared=False),
+    )
+
+
+def test_the_mentor_reads_only_the_reflections_that_were_shared(
+    client, personas, mentorship, reflections
+):
+    client.force_login(personas.mentor)
+
+    page = _text(client.get(_url(personas.peer)))
+
+    assert SHARED_WORDS in page
+    assert PRIVATE_WORDS not in page
+    assert "Listening Well module 1" in page
+
+
+def test_stopping_sharing_takes_a_reflection_off_the_mentors_page(
+    client, personas, mentorship, reflections
+):
+    reflection_set_shared(reflection=reflections[0], shared=False)
+    client.force_login(personas.mentor)
+
+    page = _text(client.get(_url(personas.peer)))
+
+    assert SHARED_WORDS not in page
+    assert "has not shared any reflections with you" in page
+
+
+def test_every_read_is_audited(client, personas, mentorship, reflections):
+    client.force_login(personas.mentor)
+
+    client.get(_url(personas.peer))
+
+    event = AuditEvent.objects.get(action="mentoring.reflections.read")
+    assert event.actor == personas.mentor
+    assert event.subject_user == personas.peer
+    assert event.organisation == personas.home
+    assert event.detail == {"reflections": [reflections[0].pk]}
+
+
+def test_the_mentorship_page_links_to_shared_reflections_with_a_count(
+    client, personas, mentorship, reflections, module
+):
+    _reflection(personas.peer, module, "Another shared one.", shared=True)
+    client.force_login(personas.mentor)
+
+    page = _text(client.get(reverse("mentoring:mentorship", args=[mentorship.pk])))
+
+    assert _url(personas.peer) in page
+    assert "2 reflections" in page
+
+
+def test_after_the_mentorship_ends_the_mentor_cannot_read_them(
+    client, personas, mentorship, reflections
+):
+    mentorship_end(mentorship=mentorship, by=personas.mentor, reason=EndReason.MOVING_ON)
+    client.force_login(personas.mentor)
+
+    assert client.get(_url(personas.peer)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "who", ["coordinator", "org_admin", "other_mentor", "other_coordinator", "editor", "peer"]
+)
+def test_nobody_but_the_current_mentor_can_read_shared_reflections(
+    client, personas, mentorship, reflections, who
+):
+    client.force_login(getattr(personas, who))
+
+    assert client.get(_url(personas.peer)).status_code == 404
+    assert not AuditEvent.objects.filter(action="mentoring.reflections.read").exists()
+
+
+def test_another_mentor_cannot_read_them_by_changing_the_id(
+    client, personas, mentorship, reflections, module
+):
+    stranger = UserFactory()
+    MembershipFactory(user=stranger, organisation=personas.home, role=Role.PEER)
+    _reflection(stranger, module, "Someone else's words.", shared=True)
+    client.force_login(personas.mentor)
+
+    assert client.get(_url(stranger)).status_code == 404
+
+
+def test_anonymous_people_are_sent_to_sign_in(client, personas):
+    response = client.get(_url(personas.peer))
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_the_page_runs_the_same_number_of_queries_for_1_and_8_reflections(
+    client, personas, mentorship, module, django_assert_num_queries
+):
+    _reflection(personas.peer, module, "One.", shared=True)
+    client.force_login(personas.mentor)
+
+    assert_queries_do_not_grow(
+        django_assert_num_queries,
+        lambda: client.get(_url(personas.peer)),
+        lambda: [_reflection(personas.peer, module, "More.", shared=True) for _ in range(7)],
+    )
