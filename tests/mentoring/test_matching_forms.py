@@ -17,7 +17,7 @@ from mentoring.services.matching import (
     trainee_preferences_save,
 )
 from pathways.models import Stage
-from tests.mentoring.test_matching_builders import give_mentees, make_mentor, place, stage_rule
+from tests.mentoring.builders import give_mentees, make_mentor, place, stage_rule
 from tests.pathways.builders import make_framework, make_pathway
 from tests.querycount import assert_queries_do_not_grow
 

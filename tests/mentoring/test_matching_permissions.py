@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from lms.models import Membership, Role
 from mentoring.models import MentoringSettings, MentorProfile, TraineePreferences
-from tests.mentoring.test_matching_builders import make_mentor, place, stage_rule
+from tests.mentoring.builders import make_mentor, place, stage_rule
 
 pytestmark = pytest.mark.django_db
 

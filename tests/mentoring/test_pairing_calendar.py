@@ -1,16 +1,21 @@
 """The next session as an .ics file: RFC 5545 lines (CRLF, folded at 75 octets, escaped text),
 a stable UID, times in UTC, and only for the two people in the mentorship."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.calendar import escape_text, fold, next_session_ics
 from mentoring.models import Mentorship
-from mentoring.services.pairing import mentorship_end, next_session_set
-from tests.mentoring.pairing_builders import active, make_mentor, text
+from mentoring.services.pairing import (
+    mentorship_end,
+    next_session_latest_date,
+    next_session_set,
+)
+from tests.mentoring.builders import active, make_mentor, text
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +188,85 @@ def test_a_length_outside_one_minute_to_eight_hours_is_refused(
     assert response.status_code == 200
     assert "There is a problem" in text(response)
     assert Mentorship.objects.get(pk=mentorship.pk).next_session_at is None
+
+
+# --- How far ahead a session may be planned ---------------------------------------------------
+
+
+def test_a_session_in_the_far_future_is_refused_with_what_was_typed_kept(
+    client, personas, mentorship
+):
+    client.force_login(personas.peer)
+    url = reverse("mentoring:next-session", args=[mentorship.pk])
+
+    response = client.post(
+        url, {"date": "9999-12-31", "start": "23:00", "minutes": 480, "place": "Keep me"}
+    )
+
+    assert response.status_code == 200
+    assert "There is a problem" in text(response)
+    assert "The next session must be within a year from today." in text(response)
+    assert 'value="Keep me"' in response.content.decode()
+    assert Mentorship.objects.get(pk=mentorship.pk).next_session_at is None
+    assert client.get(reverse("mentoring:mentorship", args=[mentorship.pk])).status_code == 200
+
+
+def test_a_year_from_today_is_the_last_day_that_can_be_chosen(client, personas, mentorship):
+    client.force_login(personas.peer)
+    url = reverse("mentoring:next-session", args=[mentorship.pk])
+    last = next_session_latest_date()
+
+    too_far = client.post(
+        url, {"date": (last + timedelta(days=1)).isoformat(), "start": "09:00", "minutes": 60}
+    )
+    saved = client.post(url, {"date": last.isoformat(), "start": "09:00", "minutes": 60})
+
+    assert "The next session must be within a year from today." in text(too_far)
+    assert saved.status_code == 302
+    planned = Mentorship.objects.get(pk=mentorship.pk).next_session_at
+    assert timezone.localtime(planned).date() == last
+
+
+def test_the_last_day_of_a_leap_day_year_ahead_is_28_february():
+    assert next_session_latest_date(today=date(2028, 2, 29)) == date(2029, 2, 28)
+    assert next_session_latest_date(today=date(2027, 3, 1)) == date(2028, 3, 1)
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        datetime(9999, 12, 31, 23, 0, tzinfo=UTC),
+        timezone.now() + timedelta(days=400),
+    ],
+    ids=["year 9999", "400 days ahead"],
+)
+def test_the_service_refuses_a_session_more_than_a_year_ahead(mentorship, starts_at):
+    with pytest.raises(ValidationError) as caught:
+        next_session_set(
+            mentorship=mentorship, by=mentorship.mentor, starts_at=starts_at, minutes=480
+        )
+
+    assert caught.value.message_dict == {
+        "date": ["The next session must be within a year from today."]
+    }
+    assert Mentorship.objects.get(pk=mentorship.pk).next_session_at is None
+
+
+def test_a_far_future_session_saved_before_the_rule_does_not_break_the_pages(
+    client, personas, mentorship
+):
+    far = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+    Mentorship.objects.filter(pk=mentorship.pk).update(
+        next_session_at=far, next_session_minutes=480
+    )
+    client.force_login(personas.peer)
+
+    page = client.get(reverse("mentoring:mentorship", args=[mentorship.pk]))
+    ics = client.get(reverse("mentoring:calendar", args=[mentorship.pk]))
+
+    assert page.status_code == 200
+    assert "31 December 9999" in text(page)
+    assert ics.status_code == 200
+    props = _properties(ics.content.decode())
+    assert props["DTSTART"] == "99991231T230000Z"
+    assert props["DTEND"] == "99991231T235959Z"

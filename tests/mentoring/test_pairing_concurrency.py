@@ -15,7 +15,7 @@ from django.utils import timezone
 from lms.models import User
 from mentoring.models import MentorRequest, Mentorship
 from mentoring.services.pairing import mentor_request_answer, mentor_requests_expire
-from tests.mentoring.pairing_builders import ask, make_mentor, make_peer
+from tests.mentoring.builders import ask, make_mentor, make_peer
 
 pytestmark = [
     pytest.mark.skipif(

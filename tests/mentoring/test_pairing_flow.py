@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from lms.models import AuditEvent
 from mentoring.models import MentorRequest, Mentorship
-from tests.mentoring.pairing_builders import make_mentor, text
+from tests.mentoring.builders import make_mentor, text
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from mentoring.services.pairing import (
     mentorship_pause,
     mentorship_resume,
 )
-from tests.mentoring.pairing_builders import accepted, active, make_mentor, make_peer, text
+from tests.mentoring.builders import accepted, active, make_mentor, make_peer, text
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from lms.models import AuditEvent
 from mentoring.models import MentorRequest, Mentorship
 from mentoring.services.pairing import next_session_set
-from tests.mentoring.pairing_builders import active, ask, make_mentor, make_peer
+from tests.mentoring.builders import active, ask, make_mentor, make_peer
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from mentoring.models import MentorRequest, Mentorship
+from mentoring.models import LivedExperienceVisibility, MentorRequest, Mentorship
 from mentoring.services.pairing import mentor_request_answer, mentor_request_propose
-from tests.mentoring.pairing_builders import accepted, ask, make_mentor, make_peer, text
+from tests.mentoring.builders import accepted, ask, make_mentor, make_peer, text, wants
 from tests.querycount import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
@@ -209,10 +209,83 @@ def test_the_proposal_page_costs_the_same_for_few_and_many_people(
 
     def grow():
         for number in range(12):
-            make_peer(personas.home, f"Peer {number}")
-            profile = make_mentor(personas.home, f"Mentor {number}", capacity=3)
+            peer = make_peer(personas.home, f"Peer {number}")
+            wants(peer, specialisms=["housing"], languages=["urdu"], notes=f"<p>Note {number}</p>")
+            profile = make_mentor(
+                personas.home,
+                f"Mentor {number}",
+                capacity=3,
+                specialisms=["housing"],
+                languages=["urdu"],
+                lived_experience=f"Experience {number}",
+                lived_experience_visibility=LivedExperienceVisibility.COORDINATORS,
+            )
             if number % 3 == 0:
                 _propose(personas, profile, trainee=make_peer(personas.home, f"Proposed {number}"))
 
     assert_queries_do_not_grow(django_assert_num_queries, lambda: client.get(_url(personas)), grow)
-    assert "Proposed 9" in text(client.get(_url(personas)))
+    page = text(client.get(_url(personas)))
+    assert "Proposed 9" in page
+    assert "Note 11" in page and "Experience 11" in page
+
+
+# --- What the coordinator reads before choosing -----------------------------------------------
+
+
+def test_the_page_shows_what_each_trainee_would_like(client, personas, maya):
+    wants(
+        personas.peer,
+        specialisms=["housing", "carers"],
+        languages=["Urdu"],
+        area="Leeds",
+        format="online",
+        notes="<p>Someone patient, please.</p>",
+    )
+    make_peer(personas.home, "Ali Peer")  # has said nothing yet
+    client.force_login(personas.coordinator)
+
+    page = text(client.get(_url(personas)))
+
+    assert "What the trainees would like" in page
+    assert "Would like someone who works with Housing, Carers" in page
+    assert "Languages Urdu" in page
+    assert "Area Leeds" in page
+    assert "Would like to meet Online" in page
+    assert "Someone patient, please." in page
+    assert "Ali Peer Has not said what they would like in a mentor yet." in page
+
+
+@pytest.mark.parametrize(
+    ("visibility", "shown"),
+    [
+        (LivedExperienceVisibility.NOBODY, False),
+        (LivedExperienceVisibility.COORDINATORS, True),
+        (LivedExperienceVisibility.TRAINEES, True),
+    ],
+)
+def test_lived_experience_is_shown_to_coordinators_only_when_the_mentor_chose_so(
+    client, personas, visibility, shown
+):
+    make_mentor(
+        personas.home,
+        "Lee Mentor",
+        bio="<p>Ten years in peer support.</p>",
+        specialisms=["hearing_voices"],
+        languages=["polish"],
+        area="Bradford",
+        availability="Tuesday mornings",
+        lived_experience="Hearing voices since my teens",
+        lived_experience_visibility=visibility,
+    )
+    client.force_login(personas.coordinator)
+
+    page = text(client.get(_url(personas)))
+
+    assert "Mentors with a free place" in page
+    assert "Ten years in peer support." in page
+    assert "Room for 2 more mentees" in page
+    assert "Works with Hearing voices" in page
+    assert "Languages Polish" in page
+    assert "Usually free Tuesday mornings" in page
+    assert ("Hearing voices since my teens" in page) is shown
+    assert ("Lived experience" in page) is shown

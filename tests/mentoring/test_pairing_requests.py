@@ -8,15 +8,24 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from lms.models import AuditEvent
+from lms.models import AuditEvent, Membership, Role
 from mentoring.models import MentoringSettings, MentorRequest, Mentorship
 from mentoring.services import pairing
 from mentoring.services.pairing import (
     mentor_request_answer,
     mentor_request_create,
+    mentor_request_propose,
     mentor_request_withdraw,
 )
-from tests.mentoring.pairing_builders import accepted, ask, make_mentor, make_peer, text
+from tests.mentoring.builders import (
+    accepted,
+    ask,
+    make_mentor,
+    make_peer,
+    place,
+    stage_rule,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +291,74 @@ def test_the_request_page_shows_the_trainee_their_request(client, personas, maya
     assert "Your request to Maya Mentor" in page
     assert "Could you help with group work?" in page
     assert "Withdraw my request" in page
+
+
+# --- A mentor who may no longer mentor --------------------------------------------------------
+
+
+def _end_mentor_role(profile):
+    today = timezone.localdate()
+    Membership.objects.filter(user=profile.user, role=Role.MENTOR).update(
+        active_from=today - timedelta(days=30), active_to=today
+    )
+
+
+def test_a_mentor_whose_role_has_ended_cannot_accept(client, personas, maya):
+    mentor_request = ask(personas.peer, maya)
+    _end_mentor_role(maya)
+    client.force_login(maya.user)
+
+    response = client.post(
+        reverse("mentoring:request-answer", args=[mentor_request.pk]),
+        {"decision": "accept", "note": "Happy to"},
+    )
+
+    assert response.status_code == 200
+    assert (
+        "You are not mentoring at Home Org at the moment, so you cannot accept this now. "
+        "Your coordinator can tell you more."
+    ) in text(response)
+    assert "Happy to" in response.content.decode()
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.PENDING
+    assert mentor_request.mentor_accepted_at is None
+    assert not Mentorship.objects.exists()
+
+
+def test_a_mentor_who_is_no_longer_at_the_stage_cannot_accept(personas, maya):
+    _, trainee_stage, peer_worker = stage_rule(personas.home)
+    place(maya.user, peer_worker)
+    mentor_request = ask(personas.peer, maya)
+    place(maya.user, trainee_stage)
+
+    message = _refusal(
+        lambda: mentor_request_answer(mentor_request=mentor_request, by=maya.user, accept=True)
+    )
+
+    assert message.startswith("You are not mentoring at Home Org at the moment")
+    assert not Mentorship.objects.exists()
+
+
+def test_the_trainee_saying_yes_last_is_told_kindly_when_the_mentor_has_stopped(personas, maya):
+    proposal = mentor_request_propose(
+        organisation=personas.home,
+        trainee=personas.peer,
+        mentor=maya.user,
+        by=personas.coordinator,
+        message="A good fit",
+    )
+    mentor_request_answer(mentor_request=proposal, by=maya.user, accept=True)
+    _end_mentor_role(maya)
+
+    message = _refusal(
+        lambda: mentor_request_answer(mentor_request=proposal, by=personas.peer, accept=True)
+    )
+
+    assert message == (
+        "Maya Mentor is not mentoring at Home Org at the moment, so this pairing cannot start. "
+        "Your coordinator can help you find someone else."
+    )
+    proposal.refresh_from_db()
+    assert proposal.status == MentorRequest.PENDING
+    assert proposal.trainee_accepted_at is None
+    assert not Mentorship.objects.exists()
