@@ -2,13 +2,19 @@
 nothing the second time. Request expiry also runs from a django-q2 schedule (made by a
 migration)."""
 
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from lms.emails import absolute_url, send_templated_email
+from lms.models import STAFF_ROLES, Membership
+from mentoring.models import Concern, MentorRequest, SupervisionSession
+from mentoring.services.pairing import mentor_requests_expire
+
 # --- Requests and mentorships (pairing) -------------------------------------------------------
 
 
 def _request_email_context(mentor_request) -> dict:
-    from django.urls import reverse
-
-    from lms.emails import absolute_url
 
     mentorship = getattr(mentor_request, "mentorship", None)
     return {
@@ -24,7 +30,6 @@ def _request_email_context(mentor_request) -> dict:
 
 
 def _locked_request(request_id: int, **conditions):
-    from mentoring.models import MentorRequest
 
     return (
         MentorRequest.objects.select_for_update(of=("self",))
@@ -37,12 +42,6 @@ def _locked_request(request_id: int, **conditions):
 def send_mentor_request_email(request_id: int) -> None:
     """Tell the mentor they have been asked (and, for a coordinator's proposal, the trainee
     too), once only, and only while the request is still waiting."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from lms.emails import send_templated_email
-    from mentoring.models import MentorRequest
-
     with transaction.atomic():
         mentor_request = _locked_request(
             request_id, status=MentorRequest.PENDING, announced_at__isnull=True
@@ -73,12 +72,6 @@ def send_mentor_request_email(request_id: int) -> None:
 def send_mentor_request_outcome_email(request_id: int) -> None:
     """Tell the trainee how their request ended (accepted, declined or lapsed), kindly and once;
     for a coordinator's proposal the mentor hears too."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from lms.emails import send_templated_email
-    from mentoring.models import MentorRequest
-
     with transaction.atomic():
         mentor_request = _locked_request(
             request_id,
@@ -108,8 +101,6 @@ def send_mentor_request_outcome_email(request_id: int) -> None:
 
 def expire_mentor_requests() -> int:
     """Lapse requests nobody answered in time (run hourly by a django-q2 schedule)."""
-    from mentoring.services.pairing import mentor_requests_expire
-
     return mentor_requests_expire()
 
 
@@ -118,16 +109,8 @@ def expire_mentor_requests() -> int:
 
 def send_concern_email(concern_id: int) -> None:
     """Tell every coordinator and org admin of the concern's organisation at once, with the
-    mentor's words and a link; once only (a retried task sends nothing more)."""
-    # Imported here so that this section stays self-contained in a file three areas share.
-    from django.db import transaction
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from lms.emails import absolute_url, send_templated_email
-    from lms.models import STAFF_ROLES, Membership
-    from mentoring.models import Concern
-
+    mentor's words and a link; once only (a retried task sends nothing more). The person the
+    concern is about is never told, even when they are also a coordinator there."""
     with transaction.atomic():
         concern = (
             Concern.objects.select_for_update(of=("self",))
@@ -145,6 +128,8 @@ def send_concern_email(concern_id: int) -> None:
                     role__in=STAFF_ROLES,
                     user__is_active=True,
                 )
+                # Never to the person the concern is about, whatever roles they also hold.
+                .exclude(user_id=concern.about_id)
                 .values_list("user__email", flat=True)
             )
         )
@@ -170,14 +155,6 @@ def send_concern_email(concern_id: int) -> None:
 def send_session_to_confirm_email(session_id: int) -> None:
     """Ask the mentee to confirm a session their mentor logged, once for each version of it (a
     correction asks again; a retried task sends nothing more)."""
-    # Imported here so that this section stays self-contained in a file three areas share.
-    from django.db import transaction
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from lms.emails import absolute_url, send_templated_email
-    from mentoring.models import SupervisionSession
-
     with transaction.atomic():
         session = (
             SupervisionSession.objects.select_for_update(of=("self",))
