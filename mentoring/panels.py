@@ -58,7 +58,9 @@ def coordinator_panel(request):
     return Panel(
         title="Concerns and supervision",
         template_name="mentoring/panels/coordinator.html",
-        context={"dashboard": coordinator_dashboard(organisations=organisations)},
+        context={
+            "dashboard": coordinator_dashboard(organisations=organisations, viewer=request.user)
+        },
         order=12,
     )
 

@@ -52,10 +52,13 @@ def _with_responses(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
     )
 
 
-def concerns_for_organisation(*, organisation: Organisation) -> QuerySet[Concern]:
-    """The organisation's concerns, open ones first and the newest first within each."""
-    concerns = Concern.objects.filter(organisation=organisation).select_related(
-        "about", "raised_by"
+def concerns_for_organisation(*, organisation: Organisation, viewer: User) -> QuerySet[Concern]:
+    """The organisation's concerns, open ones first and the newest first within each; never
+    one about the viewer (a peer may also be a coordinator)."""
+    concerns = (
+        Concern.objects.filter(organisation=organisation)
+        .exclude(about=viewer)
+        .select_related("about", "raised_by")
     )
     return _with_responses(concerns).order_by(
         Case(
@@ -66,10 +69,11 @@ def concerns_for_organisation(*, organisation: Organisation) -> QuerySet[Concern
     )
 
 
-def open_concerns_for_organisations(*, organisation_ids) -> QuerySet[Concern]:
-    """Open concerns in any of these organisations, newest first."""
+def open_concerns_for_organisations(*, organisation_ids, viewer: User) -> QuerySet[Concern]:
+    """Open concerns in any of these organisations, newest first; never one about the viewer."""
     return (
         Concern.objects.filter(organisation_id__in=organisation_ids, status=Concern.OPEN)
+        .exclude(about=viewer)
         .select_related("about", "organisation")
         .order_by("-raised_at", "-pk")
     )

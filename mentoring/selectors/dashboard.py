@@ -13,7 +13,6 @@ from mentoring.selectors.care import open_concerns_for_organisations
 from mentoring.selectors.pairing import pending_requests_of, requests_waiting_for
 from mentoring.selectors.supervision import (
     Coverage,
-    actions_due_for,
     coverage_for_organisation,
     last_confirmed_sessions,
     sessions_awaiting_confirmation,
@@ -41,6 +40,18 @@ class TraineeDashboard:
         return bool(self.mentorships)
 
 
+def _actions_due_as_trainee(*, user: User) -> list[ActionItem]:
+    """The open action items this person owns in mentorships where they are the trainee (not
+    those they own as someone's mentor), soonest due first, undated ones last."""
+    return list(
+        ActionItem.objects.filter(
+            owner=user, done_at__isnull=True, session__mentorship__trainee=user
+        )
+        .select_related("session__mentorship__mentor", "session__mentorship__trainee")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")[:ACTIONS_SHOWN]
+    )
+
+
 def trainee_dashboard(*, user: User) -> TraineeDashboard:
     """A trainee's current mentorships, requests waiting, actions due and sessions to confirm."""
     return TraineeDashboard(
@@ -50,11 +61,7 @@ def trainee_dashboard(*, user: User) -> TraineeDashboard:
             .order_by("-created_at", "-pk")
         ),
         pending=list(pending_requests_of(trainee=user)),
-        actions=[
-            action
-            for action in actions_due_for(user=user, limit=ACTIONS_SHOWN)
-            if action.session.mentorship.trainee_id == user.pk
-        ],
+        actions=_actions_due_as_trainee(user=user),
         to_confirm=list(sessions_awaiting_confirmation(trainee=user)[:SESSIONS_SHOWN]),
     )
 
@@ -115,18 +122,22 @@ class CoordinatorDashboard:
     others: list[Organisation] = field(default_factory=list)
 
 
-def coordinator_dashboard(*, organisations: list[Organisation]) -> CoordinatorDashboard:
+def coordinator_dashboard(
+    *, organisations: list[Organisation], viewer: User
+) -> CoordinatorDashboard:
     """Open concerns in each organisation (count and newest few, in two queries), and
-    supervision coverage for the first (the others are a link away)."""
+    supervision coverage for the first (the others are a link away). A concern about the
+    viewer themselves is never counted or shown to them."""
     ids = [organisation.pk for organisation in organisations]
     counts = dict(
         Concern.objects.filter(organisation_id__in=ids, status=Concern.OPEN)
+        .exclude(about=viewer)
         .order_by()
         .values_list("organisation_id")
         .annotate(n=Count("pk"))
     )
     newest: dict[int, list[Concern]] = {}
-    ranked = open_concerns_for_organisations(organisation_ids=ids).annotate(
+    ranked = open_concerns_for_organisations(organisation_ids=ids, viewer=viewer).annotate(
         rank=Window(
             RowNumber(),
             partition_by=F("organisation_id"),

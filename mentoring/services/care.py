@@ -2,6 +2,7 @@
 own wellness action plan and whom they share it with."""
 
 import re
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +23,8 @@ from mentoring.models import (
 from mentoring.selectors.care import current_mentorships_as_trainee
 
 CONCERN_KINDS = {kind for kind, _ in Concern.KINDS}
+# The same words sent again this soon are the same concern (a double submit or a retry).
+REPEAT_WINDOW = timedelta(hours=1)
 SECTION_KEYS = [key for key, _ in WELLNESS_PLAN_SECTIONS]
 
 # --- Concerns ---------------------------------------------------------------------------------
@@ -30,7 +33,9 @@ SECTION_KEYS = [key for key, _ in WELLNESS_PLAN_SECTIONS]
 @transaction.atomic
 def concern_raise(*, mentorship: Mentorship, by: User, kind: str, description: str) -> Concern:
     """A mentor's concern about their mentee, in the mentor's own words only, sent to the
-    organisation's coordinators at once."""
+    organisation's coordinators at once. The same concern sent again within the hour (same
+    kind, same words) is the one already raised: it is returned, and nothing more is written
+    or sent."""
     mentorship = (
         Mentorship.objects.select_for_update(of=("self",))
         .select_related("trainee", "organisation")
@@ -48,6 +53,21 @@ def concern_raise(*, mentorship: Mentorship, by: User, kind: str, description: s
     description = (description or "").strip()
     if not description:
         raise ValidationError({"description": "Say what you noticed, in your own words."})
+    # The mentorship row is locked, so a second submit waits here and then finds the first.
+    already = (
+        Concern.objects.filter(
+            mentorship=mentorship,
+            raised_by=by,
+            about_id=mentorship.trainee_id,
+            kind=kind,
+            description=description,
+            raised_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .order_by("-raised_at", "-pk")
+        .first()
+    )
+    if already is not None:
+        return already
     concern = Concern.objects.create(
         organisation_id=mentorship.organisation_id,
         mentorship=mentorship,
@@ -78,6 +98,10 @@ def concern_respond(
         .select_related("about", "organisation")
         .get(pk=concern.pk)
     )
+    if by.pk == concern.about_id:
+        raise ValidationError(
+            "This concern is about you, so another coordinator will respond to it."
+        )
     if concern.status == Concern.CLOSED:
         raise ValidationError(
             "This concern is already closed, so nothing more can be added to it. If something "

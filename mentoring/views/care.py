@@ -48,6 +48,15 @@ def _mentorship_for_concern(*, user, pk):
     return mentorship
 
 
+def _concern_for_staff(*, user, organisation, pk):
+    """A concern in the organisation for its coordinators, but never one about the reader:
+    a peer who is also a coordinator gets a 404 for a concern about themselves."""
+    concern = get_concern_for_staff(organisation=organisation, pk=pk)
+    if concern.about_id == user.pk:
+        raise Http404("No such concern.")
+    return concern
+
+
 @login_required
 def concern_new(request, pk):
     mentorship = _mentorship_for_concern(user=request.user, pk=pk)
@@ -70,7 +79,7 @@ def concern_new(request, pk):
 @login_required
 def concern_list(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    concerns = list(concerns_for_organisation(organisation=organisation))
+    concerns = list(concerns_for_organisation(organisation=organisation, viewer=request.user))
     return render(
         request,
         "mentoring/concern_list.html",
@@ -85,7 +94,7 @@ def concern_list(request, slug):
 @login_required
 def concern_detail(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    concern = get_concern_for_staff(organisation=organisation, pk=pk)
+    concern = _concern_for_staff(user=request.user, organisation=organisation, pk=pk)
     form = ConcernResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -4,6 +4,7 @@ summaries or private notes); coordinators read it (every read audited) and recor
 done; the mentee never sees it; everyone else gets a 404."""
 
 import html
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -261,18 +262,56 @@ def test_the_email_task_sends_only_once(concern):
     assert len(mail.outbox) == 1
 
 
-def test_raising_the_same_words_twice_makes_two_concerns_but_each_is_emailed_once(
+def test_raising_the_same_words_twice_keeps_one_concern_and_sends_one_email(
     personas, mentorship, on_commit
 ):
-    for _ in range(2):
+    raised = [
         on_commit(
             lambda: concern_raise(
                 mentorship=mentorship, by=personas.mentor, kind="wellbeing", description="Worried."
             )
         )
+        for _ in range(2)
+    ]
 
-    assert Concern.objects.count() == 2
-    assert len(mail.outbox) == 2
+    assert raised[0].pk == raised[1].pk
+    assert Concern.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert AuditEvent.objects.filter(action="mentoring.concern.raised").count() == 1
+
+
+def test_posting_the_concern_form_twice_keeps_one_concern(
+    client, personas, mentorship, post_concern
+):
+    client.force_login(personas.mentor)
+
+    post_concern(mentorship)
+    again = post_concern(mentorship)
+
+    assert Concern.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert "Your concern has gone to the coordinators at Home Org" in _text(again)
+
+
+def test_different_words_or_another_kind_or_an_hour_later_is_a_new_concern(
+    personas, mentorship, on_commit
+):
+    def raise_(kind="wellbeing", description="Worried."):
+        return on_commit(
+            lambda: concern_raise(
+                mentorship=mentorship, by=personas.mentor, kind=kind, description=description
+            )
+        )
+
+    first = raise_()
+    raise_(description="Worried again, about something new.")
+    raise_(kind="safeguarding")
+    Concern.objects.filter(pk=first.pk).update(raised_at=timezone.now() - timedelta(minutes=61))
+    later = raise_()
+
+    assert later.pk != first.pk
+    assert Concern.objects.count() == 4
+    assert len(mail.outbox) == 4
 
 
 def test_only_the_mentor_may_raise_a_concern_through_the_service(personas, mentorship):
@@ -492,6 +531,57 @@ def test_another_organisations_coordinator_gets_404_even_under_their_own_slug(
 # --- The mentee never sees it -----------------------------------------------------------------
 
 
+@pytest.fixture
+def peer_also_coordinator(personas):
+    """Pat is a peer in Home and also one of its coordinators."""
+    MembershipFactory(user=personas.peer, organisation=personas.home, role=Role.COORDINATOR)
+    return personas.peer
+
+
+def test_a_concern_never_reaches_its_subject_who_is_also_a_coordinator(
+    client, personas, mentorship, post_concern, peer_also_coordinator
+):
+    client.force_login(personas.mentor)
+    post_concern(mentorship)
+    concern = Concern.objects.get()
+    assert concern.about == peer_also_coordinator
+
+    # Not by email: the other coordinators hear.
+    assert len(mail.outbox) == 1
+    assert sorted(mail.outbox[0].to) == sorted(
+        [personas.coordinator.email, personas.org_admin.email]
+    )
+
+    # Not on the list, nor on the concern page, which is a 404 to them, read or post.
+    client.force_login(peer_also_coordinator)
+    listing = client.get(_list_url(personas))
+    assert listing.status_code == 200
+    assert _concern_url(personas, concern) not in _text(listing)
+    assert client.get(_concern_url(personas, concern)).status_code == 404
+    posted = client.post(_concern_url(personas, concern), {"action_taken": "Nothing to see."})
+    assert posted.status_code == 404
+    page = _text(client.get("/"))
+    assert _concern_url(personas, concern) not in page
+    assert MENTOR_WORDS not in page
+
+    # Nor through the service.
+    with pytest.raises(ValidationError, match="This concern is about you"):
+        concern_respond(
+            concern=concern, by=peer_also_coordinator, action_taken="Closing it.", close=True
+        )
+    concern.refresh_from_db()
+    assert concern.status == Concern.OPEN
+    assert not ConcernResponse.objects.exists()
+    assert not AuditEvent.objects.filter(
+        action="mentoring.concern.read", actor=peer_also_coordinator
+    ).exists()
+
+    # The other coordinators still see and answer it.
+    client.force_login(personas.coordinator)
+    assert _concern_url(personas, concern) in _text(client.get(_list_url(personas)))
+    assert MENTOR_WORDS in _text(client.get(_concern_url(personas, concern)))
+
+
 def test_the_mentee_never_sees_a_concern_about_them(client, personas, mentorship, concern):
     client.force_login(personas.peer)
 
@@ -530,10 +620,15 @@ def test_the_mentor_sees_the_status_of_their_concern_but_not_the_coordinators_wo
 def test_the_concern_list_runs_the_same_number_of_queries_for_2_and_12_concerns(
     client, personas, mentorship, django_assert_num_queries
 ):
+    raised = itertools.count()
+
     def raise_some(count):
         for number in range(count):
             concern = concern_raise(
-                mentorship=mentorship, by=personas.mentor, kind="wellbeing", description="x"
+                mentorship=mentorship,
+                by=personas.mentor,
+                kind="wellbeing",
+                description=f"Worry number {next(raised)}",
             )
             if number % 2:
                 concern_respond(

@@ -164,6 +164,34 @@ def test_a_peer_sees_their_mentor_next_session_actions_and_sessions_to_confirm(c
         assert private not in words
 
 
+def test_a_mentor_who_is_also_a_trainee_sees_their_own_actions_however_many_they_owe_as_mentor(
+    client, personas
+):
+    MembershipFactory(user=personas.mentor, organisation=personas.home, role=Role.PEER)
+    senior = UserFactory(display_name="Sage Senior")
+    MembershipFactory(user=senior, organisation=personas.home, role=Role.MENTOR)
+    as_trainee = _session(_mentorship(personas.home, personas.mentor, senior), days_ago=4)
+    ActionItem.objects.create(
+        session=as_trainee,
+        description="Read the supervision handbook",
+        owner=personas.mentor,
+        due_on=timezone.localdate() + timedelta(days=30),
+    )
+    as_mentor = _session(_mentorship(personas.home, personas.peer, personas.mentor))
+    for number in range(6):
+        ActionItem.objects.create(
+            session=as_mentor,
+            description=f"Mentor task {number}",
+            owner=personas.mentor,
+            due_on=timezone.localdate() + timedelta(days=number + 1),
+        )
+
+    words = _words(_panel(_dashboard(client, personas.mentor), TRAINEE_PANEL))
+
+    assert "Read the supervision handbook" in words
+    assert "Mentor task" not in words
+
+
 def test_a_mentee_never_sees_a_concern_on_their_dashboard(client, personas):
     _concern(_mentorship(personas.home, personas.peer, personas.mentor))
 
@@ -282,6 +310,26 @@ def test_another_organisations_concerns_are_not_on_the_panel(client, personas):
 
     assert "No open concerns." in words
     assert "Pat Peer" not in words
+
+
+def test_a_coordinator_never_sees_a_concern_about_themselves_on_the_panel(client, personas):
+    MembershipFactory(user=personas.peer, organisation=personas.home, role=Role.COORDINATOR)
+    about_them = _concern(_mentorship(personas.home, personas.peer, personas.mentor))
+    someone_else = _concern(
+        _mentorship(personas.home, _peer(personas.home, "Una Unseen"), personas.mentor)
+    )
+
+    panel = _panel(_dashboard(client, personas.peer), COORDINATOR_PANEL)
+    words = _words(panel)
+
+    assert "1 open concern" in words
+    assert reverse("mentoring:concern", args=[personas.home.slug, someone_else.pk]) in panel
+    assert reverse("mentoring:concern", args=[personas.home.slug, about_them.pk]) not in panel
+    assert "concern about Pat Peer" not in words
+    # The other coordinators see both.
+    assert "2 open concerns" in _words(
+        _panel(_dashboard(client, personas.coordinator), COORDINATOR_PANEL)
+    )
 
 
 @pytest.mark.parametrize("who", ["peer", "mentor", "editor"])
