@@ -7,7 +7,7 @@ from lms.forms import PlainErrorsMixin
 from lms.sanitiser import SanitisedHTMLFormField
 from mentoring.models import SUPERVISION_TOPICS, Mentorship, SessionFormat, SupervisionSession
 from mentoring.selectors.supervision import RATING_LABELS, WELLBEING_LABELS
-from mentoring.services.supervision import MAX_ACTIONS, session_problems
+from mentoring.services.supervision import MAX_ACTIONS, mentorship_began_on, session_problems
 
 MENTEE, MENTOR = "mentee", "mentor"
 ACTION_ROWS = range(1, MAX_ACTIONS + 1)
@@ -134,7 +134,9 @@ class SessionForm(PlainErrorsMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         for name, message in session_problems(
-            held_on=cleaned.get("held_on"), duration_minutes=cleaned.get("duration_minutes")
+            held_on=cleaned.get("held_on"),
+            duration_minutes=cleaned.get("duration_minutes"),
+            began_on=mentorship_began_on(self.mentorship),
         ).items():
             if name not in self.errors:
                 self.add_error(name, message)

@@ -11,6 +11,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from lms.models import User
 from lms.queue import enqueue
@@ -34,12 +35,26 @@ CONFIRMED_MESSAGE = "This session has been confirmed, so it can no longer be cha
 FEEDBACK_TWICE_MESSAGE = "You have already given feedback on this session"
 
 
-def session_problems(*, held_on: date | None, duration_minutes: int | None) -> dict[str, str]:
-    """What is wrong with a session's date and length, by field (empty when nothing is).
-    Forms call this too, so that every problem shows at once."""
+def mentorship_began_on(mentorship: Mentorship) -> date:
+    """The first day a session of this mentorship can have been held on: the (local) day the
+    mentorship was made."""
+    return timezone.localdate(mentorship.created_at)
+
+
+def session_problems(
+    *, held_on: date | None, duration_minutes: int | None, began_on: date | None = None
+) -> dict[str, str]:
+    """What is wrong with a session's date and length, by field (empty when nothing is);
+    `began_on` is the first day the mentorship allows (see `mentorship_began_on`). Forms call
+    this too, so that every problem shows at once."""
     problems = {}
     if held_on is not None and held_on > timezone.localdate():
         problems["held_on"] = "The date of the session must be today or in the past"
+    elif held_on is not None and began_on is not None and held_on < began_on:
+        problems["held_on"] = (
+            f"The date must be on or after {format_date(began_on, 'j F Y')}, when this "
+            "mentorship began."
+        )
     if duration_minutes is not None:
         if duration_minutes <= 0:
             problems["duration_minutes"] = "Enter how long the session lasted, in minutes"
@@ -51,7 +66,11 @@ def session_problems(*, held_on: date | None, duration_minutes: int | None) -> d
 def _check_session(
     *, mentorship: Mentorship, held_on, duration_minutes, format, topics, actions
 ) -> None:
-    problems = session_problems(held_on=held_on, duration_minutes=duration_minutes)
+    problems = session_problems(
+        held_on=held_on,
+        duration_minutes=duration_minutes,
+        began_on=mentorship_began_on(mentorship),
+    )
     if held_on is None:
         problems["held_on"] = "Enter the date of the session"
     if duration_minutes is None:
@@ -108,7 +127,9 @@ def session_log(
     actions: Iterable[Mapping],
 ) -> SupervisionSession:
     """Log a session the mentor held, for the mentee to confirm. `actions` are mappings with
-    `description`, `owner` (the mentee or the mentor) and an optional `due_on`."""
+    `description`, `owner` (the mentee or the mentor) and an optional `due_on`. The same
+    session logged again (same date, length and format, and not one the mentee said was
+    wrong) is refused, so a double submit writes nothing more."""
     mentorship = _locked_mentorship(mentorship.pk, by)
     if not mentorship.is_open:
         raise ValidationError(ENDED_MESSAGE)
@@ -122,6 +143,23 @@ def session_log(
         topics=topics,
         actions=actions,
     )
+    # The mentorship row is locked, so a second submit of the same form waits here and then
+    # finds the first one's session.
+    already = (
+        SupervisionSession.objects.filter(
+            mentorship=mentorship,
+            held_on=held_on,
+            duration_minutes=duration_minutes,
+            format=format,
+        )
+        .exclude(status=SupervisionSession.DISPUTED)
+        .order_by("pk")
+        .first()
+    )
+    if already is not None:
+        raise ValidationError(
+            f"This session is already logged — see {format_date(already.held_on, 'j F Y')}."
+        )
     session = SupervisionSession.objects.create(
         mentorship=mentorship,
         held_on=held_on,
@@ -159,10 +197,13 @@ def session_edit(
     private_notes: str,
     actions: Iterable[Mapping],
 ) -> SupervisionSession:
-    """Correct a session that is waiting to be confirmed or that the mentee said was wrong; it
-    goes back to the mentee to confirm. Each action mapping may carry the `id` of one of the
-    session's actions to change it; the session's other actions are removed."""
+    """Correct a session that is waiting to be confirmed or that the mentee said was wrong,
+    while the mentorship has not ended; it goes back to the mentee to confirm. Each action
+    mapping may carry the `id` of one of the session's actions to change it; the session's
+    other actions are removed."""
     mentorship = _locked_mentorship(session.mentorship_id, by)
+    if not mentorship.is_open:
+        raise ValidationError(ENDED_MESSAGE)
     session = SupervisionSession.objects.select_for_update().get(pk=session.pk)
     if session.status == SupervisionSession.CONFIRMED:
         raise ValidationError(CONFIRMED_MESSAGE)

@@ -95,10 +95,13 @@ def session_new(request, pk):
 @login_required
 def session_edit_view(request, pk):
     session = _session_as_mentor(request, pk)
+    mentorship = session.mentorship
+    if not mentorship.is_open:
+        messages.error(request, ENDED_MESSAGE)
+        return redirect("mentoring:session", pk=session.pk)
     if session.status == SupervisionSession.CONFIRMED:
         messages.error(request, CONFIRMED_MESSAGE)
         return redirect("mentoring:session", pk=session.pk)
-    mentorship = session.mentorship
     if request.method == "POST":
         form = SessionForm(request.POST, mentorship=mentorship)
     else:
@@ -148,7 +151,9 @@ def _session_page(request, session, *, confirm_form=None, status=200):
         if role == MENTOR
         else None,
         "wellbeing_label": WELLBEING_LABELS.get(session.wellbeing_checkin),
-        "can_edit": role == MENTOR and session.status != SupervisionSession.CONFIRMED,
+        "can_edit": role == MENTOR
+        and mentorship.is_open
+        and session.status != SupervisionSession.CONFIRMED,
         "confirm_form": None,
         "feedback": None,
     }

@@ -47,6 +47,7 @@ def _mentorship(organisation, trainee, mentor, status=Mentorship.ACTIVE):
         mentor=mentor,
         status=status,
         started_at=timezone.now() - timedelta(days=200),
+        created_at=timezone.now() - timedelta(days=200),
     )
 
 

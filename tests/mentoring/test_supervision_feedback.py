@@ -26,6 +26,7 @@ def _mentorship(organisation, trainee, mentor):
         mentor=mentor,
         status=Mentorship.ACTIVE,
         started_at=timezone.now() - timedelta(days=30),
+        created_at=timezone.now() - timedelta(days=30),
     )
 
 

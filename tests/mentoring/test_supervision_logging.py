@@ -32,6 +32,7 @@ def mentorship(personas):
         mentor=personas.mentor,
         status=Mentorship.ACTIVE,
         started_at=timezone.now() - timedelta(days=60),
+        created_at=timezone.now() - timedelta(days=60),
     )
 
 
@@ -212,6 +213,42 @@ def test_the_service_refuses_a_wrong_session_by_field(mentorship, overrides, fie
     assert _nothing_written()
 
 
+def _began_on(mentorship):
+    return timezone.localdate(mentorship.created_at)
+
+
+def test_a_date_before_the_mentorship_began_is_refused_by_the_service(mentorship):
+    began = _began_on(mentorship)
+
+    with pytest.raises(ValidationError) as refused:
+        _log(mentorship, held_on=began - timedelta(days=1))
+
+    assert refused.value.message_dict["held_on"] == [
+        f"The date must be on or after {began.day} {began:%B %Y}, when this mentorship began."
+    ]
+    assert _nothing_written()
+
+
+def test_the_day_the_mentorship_began_is_accepted(mentorship):
+    assert _log(mentorship, held_on=_began_on(mentorship)).pk
+
+
+def test_a_date_before_the_mentorship_began_is_refused_on_the_form(client, personas, mentorship):
+    began = _began_on(mentorship)
+    client.force_login(personas.mentor)
+
+    response = client.post(
+        reverse("mentoring:session-new", args=[mentorship.pk]),
+        _post_data(held_on=(began - timedelta(days=1)).isoformat()),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f"The date must be on or after {began.day} {began:%B %Y}" in page
+    assert "Write down three boundaries" in page  # nothing typed is lost
+    assert _nothing_written()
+
+
 def test_eight_hours_exactly_and_today_are_accepted(mentorship):
     session = _log(mentorship, duration_minutes=480, held_on=timezone.localdate())
 
@@ -239,6 +276,61 @@ def test_a_proposed_or_paused_mentorship_can_have_sessions_logged(mentorship, st
     mentorship.save()
 
     assert _log(mentorship).pk
+
+
+# --- Twice ------------------------------------------------------------------------------------
+
+
+def test_posting_the_form_twice_logs_the_session_once(
+    client, personas, mentorship, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.mentor)
+    url = reverse("mentoring:session-new", args=[mentorship.pk])
+    held_on = timezone.localdate() - timedelta(days=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, _post_data())
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(url, _post_data(summary="Typed again", private_notes="Again"))
+
+    assert first.status_code == 302
+    assert again.status_code == 200
+    page = again.content.decode()
+    assert f"This session is already logged — see {held_on.day} {held_on:%B %Y}." in page
+    assert "Typed again" in page  # what was typed is kept
+    assert SupervisionSession.objects.count() == 1
+    assert ActionItem.objects.count() == 2
+    assert SessionPrivateNote.objects.count() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_the_same_session_is_refused_by_the_service_and_nothing_more_written(mentorship):
+    first = _log(mentorship, actions=[{"description": "Do it", "owner": mentorship.trainee}])
+
+    with pytest.raises(ValidationError) as refused:
+        _log(mentorship, actions=[{"description": "Do it", "owner": mentorship.trainee}])
+
+    assert refused.value.messages == [
+        f"This session is already logged — see {first.held_on.day} {first.held_on:%B %Y}."
+    ]
+    assert SupervisionSession.objects.count() == 1
+    assert ActionItem.objects.count() == 1
+
+
+def test_a_different_session_on_the_same_day_is_logged(mentorship):
+    _log(mentorship)
+
+    _log(mentorship, duration_minutes=30)
+    _log(mentorship, format=SessionFormat.PHONE)
+
+    assert SupervisionSession.objects.count() == 3
+
+
+def test_a_session_the_mentee_said_was_wrong_does_not_block_logging_it_again(mentorship):
+    first = _log(mentorship)
+    SupervisionSession.objects.filter(pk=first.pk).update(status=SupervisionSession.DISPUTED)
+
+    assert _log(mentorship).pk != first.pk
 
 
 # --- An ended mentorship ----------------------------------------------------------------------

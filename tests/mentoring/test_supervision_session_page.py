@@ -41,6 +41,7 @@ def mentorship(personas):
         mentor=personas.mentor,
         status=Mentorship.ACTIVE,
         started_at=timezone.now() - timedelta(days=60),
+        created_at=timezone.now() - timedelta(days=60),
     )
 
 
@@ -431,6 +432,77 @@ def test_a_confirmed_session_cannot_be_corrected(client, personas, session):
             private_notes="",
             actions=[],
         )
+
+
+ENDED = "This mentorship has ended, so sessions can no longer be logged for it."
+
+
+def _edit_arguments(session, **overrides):
+    arguments = {
+        "held_on": session.held_on,
+        "duration_minutes": 10,
+        "format": session.format,
+        "topics": [],
+        "summary": "",
+        "private_notes": "",
+        "actions": [],
+    }
+    arguments.update(overrides)
+    return arguments
+
+
+def test_a_session_of_an_ended_mentorship_cannot_be_corrected(
+    client, personas, mentorship, session
+):
+    session_dispute(session=session, by=personas.peer, note="It was shorter")
+    mentorship.status = Mentorship.ENDED
+    mentorship.ended_at = timezone.now()
+    mentorship.save()
+    client.force_login(personas.mentor)
+    url = reverse("mentoring:session-edit", args=[session.pk])
+
+    page = client.get(reverse("mentoring:session", args=[session.pk])).content.decode()
+    shown = client.get(url, follow=True).content.decode()
+    posted = client.post(url, {"held_on": session.held_on.isoformat(), "duration_minutes": "5"})
+
+    assert "Correct this session" not in page
+    assert url not in page
+    assert ENDED in shown
+    assert posted.status_code == 302
+    with pytest.raises(ValidationError) as refused:
+        session_edit(session=session, by=personas.mentor, **_edit_arguments(session))
+    assert refused.value.messages == [ENDED]
+    session.refresh_from_db()
+    assert (session.duration_minutes, session.status) == (60, SupervisionSession.DISPUTED)
+
+
+def test_a_correction_to_a_date_before_the_mentorship_began_is_refused(
+    client, personas, mentorship, session
+):
+    began = timezone.localdate(mentorship.created_at)
+    message = f"The date must be on or after {began.day} {began:%B %Y}, when this mentorship began."
+    client.force_login(personas.mentor)
+
+    response = client.post(
+        reverse("mentoring:session-edit", args=[session.pk]),
+        {
+            "held_on": (began - timedelta(days=1)).isoformat(),
+            "duration_minutes": "45",
+            "format": SessionFormat.ONLINE,
+        },
+    )
+    with pytest.raises(ValidationError) as refused:
+        session_edit(
+            session=session,
+            by=personas.mentor,
+            **_edit_arguments(session, held_on=began - timedelta(days=1)),
+        )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert refused.value.message_dict["held_on"] == [message]
+    session.refresh_from_db()
+    assert session.duration_minutes == 60
 
 
 def test_a_confirmed_session_cannot_then_be_disputed(client, personas, session):

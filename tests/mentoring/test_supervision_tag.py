@@ -32,6 +32,7 @@ def mentorship(personas):
         mentor=personas.mentor,
         status=Mentorship.ACTIVE,
         started_at=timezone.now() - timedelta(days=90),
+        created_at=timezone.now() - timedelta(days=90),
     )
 
 
