@@ -46,7 +46,10 @@ def _utc(moment: datetime) -> str:
 def next_session_ics(*, mentorship: Mentorship, viewer: User, now: datetime | None = None) -> str:
     """The mentorship's next agreed session as a one-event calendar, from `viewer`'s side."""
     starts = mentorship.next_session_at
-    ends = starts + timedelta(minutes=mentorship.next_session_minutes)
+    # Sessions are planned at most a year ahead; the end is still kept within the calendar
+    # for a row saved before that rule, rather than overflowing.
+    length = timedelta(minutes=mentorship.next_session_minutes)
+    ends = starts + min(length, datetime.max.replace(tzinfo=UTC) - starts)
     other = mentorship.mentor if viewer.pk == mentorship.trainee_id else mentorship.trainee
     host = urlsplit(settings.SITE_URL).hostname or "peer-pathways"
     page = absolute_url(reverse("mentoring:mentorship", args=[mentorship.pk]))

@@ -9,7 +9,11 @@ from django.utils import timezone
 from lms.forms import PlainErrorsMixin
 from lms.sanitiser import SanitisedHTMLFormField
 from mentoring.models import EndReason
-from mentoring.services.pairing import NEXT_SESSION_MAX_MINUTES
+from mentoring.services.pairing import (
+    NEXT_SESSION_MAX_MINUTES,
+    NEXT_SESSION_TOO_FAR,
+    next_session_latest_date,
+)
 
 MESSAGE_MAX = 2000
 AGREEMENT_MAX = 5000
@@ -130,7 +134,9 @@ class EndForm(PlainErrorsMixin, forms.Form):
 
 class NextSessionForm(PlainErrorsMixin, forms.Form):
     date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Any day from today to a year from today.",
     )
     start = forms.TimeField(
         label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -158,10 +164,20 @@ class NextSessionForm(PlainErrorsMixin, forms.Form):
         "minutes": "Enter how many minutes it will last.",
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A hint for date pickers; the check itself is in clean() and in the service.
+        self.fields["date"].widget.attrs.update(
+            min=timezone.localdate().isoformat(), max=next_session_latest_date().isoformat()
+        )
+
     def clean(self):
         cleaned = super().clean()
         day, start = cleaned.get("date"), cleaned.get("start")
-        if day and start:
+        if day and day > next_session_latest_date():
+            # Refused before any arithmetic: a date like 9999-12-31 would overflow later.
+            self.add_error("date", NEXT_SESSION_TOO_FAR)
+        elif day and start:
             starts_at = timezone.make_aware(datetime.combine(day, start))
             if starts_at <= timezone.now():
                 self.add_error("date", "The next session must be in the future.")

@@ -26,6 +26,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from lms.models import Membership, Organisation, Role, User
 from lms.selectors import roles_for_user
@@ -206,7 +207,8 @@ class TraineeSituation:
 
 
 def trainee_situation(*, trainee: User, organisation: Organisation) -> TraineeSituation:
-    """The trainee's open mentorship and pending request in the organisation, if any."""
+    """The trainee's open mentorship and pending request in the organisation, if any. A request
+    past its answer-by time counts as lapsed even before the hourly task marks it."""
     return TraineeSituation(
         open_mentorship=Mentorship.objects.filter(
             trainee=trainee, organisation=organisation, status__in=Mentorship.OPEN
@@ -214,7 +216,10 @@ def trainee_situation(*, trainee: User, organisation: Organisation) -> TraineeSi
         .select_related("mentor")
         .first(),
         pending_request=MentorRequest.objects.filter(
-            trainee=trainee, organisation=organisation, status=MentorRequest.PENDING
+            trainee=trainee,
+            organisation=organisation,
+            status=MentorRequest.PENDING,
+            respond_by__gt=timezone.now(),
         )
         .select_related("mentor")
         .first(),

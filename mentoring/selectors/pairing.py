@@ -5,10 +5,22 @@ import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from lms.models import Membership, Organisation, Role, User
-from mentoring.models import MentorProfile, MentorRequest, Mentorship
-from mentoring.selectors.matching import eligible_mentor_profiles, mentor_is_eligible
+from mentoring.models import (
+    LivedExperienceVisibility,
+    MentorProfile,
+    MentorRequest,
+    Mentorship,
+    TraineePreferences,
+)
+from mentoring.selectors.matching import (
+    eligible_mentor_profiles,
+    language_label,
+    mentor_is_eligible,
+    specialism_labels,
+)
 
 
 def _requests() -> QuerySet[MentorRequest]:
@@ -19,33 +31,29 @@ def _mentorships() -> QuerySet[Mentorship]:
     return Mentorship.objects.select_related("trainee", "mentor", "organisation")
 
 
+def _still_waiting() -> Q:
+    """Pending and not past its respond-by time: a request that lapsed unanswered is waiting
+    for nobody, even before the hourly expiry has marked it."""
+    return Q(status=MentorRequest.PENDING, respond_by__gt=timezone.now())
+
+
 def requests_waiting_for(*, mentor: User) -> QuerySet[MentorRequest]:
     """Requests and proposals waiting for this mentor's answer, the soonest to lapse first."""
     return (
         _requests()
-        .filter(mentor=mentor, status=MentorRequest.PENDING, mentor_accepted_at__isnull=True)
+        .filter(_still_waiting(), mentor=mentor, mentor_accepted_at__isnull=True)
         .order_by("respond_by", "pk")
     )
 
 
 def pending_requests_of(*, trainee: User) -> QuerySet[MentorRequest]:
     """The trainee's requests and proposals still waiting for an answer (one per organisation)."""
-    return _requests().filter(trainee=trainee, status=MentorRequest.PENDING).order_by("pk")
+    return _requests().filter(_still_waiting(), trainee=trainee).order_by("pk")
 
 
 def mentorships_for(*, user: User) -> QuerySet[Mentorship]:
     """Every mentorship the person is the trainee or the mentor in, newest first (history too)."""
     return _mentorships().filter(Q(trainee=user) | Q(mentor=user)).order_by("-created_at", "-pk")
-
-
-def open_mentorship_for_trainee(*, trainee: User) -> Mentorship | None:
-    """The trainee's current (proposed, active or paused) mentorship, if they have one."""
-    return (
-        _mentorships()
-        .filter(trainee=trainee, status__in=Mentorship.OPEN)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
 
 
 def open_mentorship_count(*, mentor: User, organisation: Organisation) -> int:
@@ -98,7 +106,7 @@ def why_trainee_cannot_ask(
         return f"{trainee} already has a mentor, {current.mentor}."
     pending = (
         MentorRequest.objects.select_related("mentor")
-        .filter(trainee=trainee, organisation=organisation, status=MentorRequest.PENDING)
+        .filter(_still_waiting(), trainee=trainee, organisation=organisation)
         .first()
     )
     if pending and not yourself:
@@ -161,7 +169,7 @@ def peers_free_to_pair(*, organisation: Organisation) -> QuerySet[User]:
     """Peers of the organisation with no open mentorship and no request waiting there."""
     peers = Membership.objects.active().filter(organisation=organisation, role=Role.PEER)
     busy = Mentorship.objects.filter(organisation=organisation, status__in=Mentorship.OPEN)
-    waiting = MentorRequest.objects.filter(organisation=organisation, status=MentorRequest.PENDING)
+    waiting = MentorRequest.objects.filter(_still_waiting(), organisation=organisation)
     return (
         User.objects.filter(pk__in=peers.values("user_id"), is_active=True)
         .exclude(pk__in=busy.values("trainee_id"))
@@ -170,15 +178,99 @@ def peers_free_to_pair(*, organisation: Organisation) -> QuerySet[User]:
     )
 
 
+@dataclass
+class PeerWishes:
+    """A peer free to pair and what they would like in a mentor, for their coordinator."""
+
+    user: User
+    preferences: TraineePreferences | None
+
+    @property
+    def specialisms(self) -> list[str]:
+        return specialism_labels(self.preferences.specialisms) if self.preferences else []
+
+    @property
+    def languages(self) -> list[str]:
+        if self.preferences is None:
+            return []
+        return [language_label(name) for name in self.preferences.languages]
+
+    @property
+    def area(self) -> str:
+        return self.preferences.area.strip() if self.preferences else ""
+
+    @property
+    def format(self) -> str:
+        if self.preferences is None or not self.preferences.format:
+            return ""
+        return self.preferences.get_format_display()
+
+    @property
+    def notes(self) -> str:
+        """Their own words, as cleaned HTML."""
+        return self.preferences.notes if self.preferences else ""
+
+    @property
+    def has_wishes(self) -> bool:
+        return bool(self.specialisms or self.languages or self.area or self.format or self.notes)
+
+
+def peers_free_to_pair_with_wishes(*, organisation: Organisation) -> list[PeerWishes]:
+    """The peers free to pair (as `peers_free_to_pair`), each with their mentor preferences:
+    one query however many there are."""
+    peers = peers_free_to_pair(organisation=organisation).select_related("mentor_preferences")
+    return [
+        PeerWishes(user=peer, preferences=getattr(peer, "mentor_preferences", None))
+        for peer in peers
+    ]
+
+
+@dataclass
+class MentorFacts:
+    """A mentor with a free place, as their coordinator reads their profile."""
+
+    profile: MentorProfile
+
+    @property
+    def user(self) -> User:
+        return self.profile.user
+
+    @property
+    def free_places(self) -> int:
+        return self.profile.free_places
+
+    @property
+    def specialisms(self) -> list[str]:
+        return specialism_labels(self.profile.specialisms)
+
+    @property
+    def languages(self) -> list[str]:
+        return [language_label(name) for name in self.profile.languages]
+
+    @property
+    def lived_experience(self) -> str:
+        """Shown to coordinators when the mentor chose coordinators, or coordinators and
+        trainees; never when they chose to keep it to themselves."""
+        if self.profile.lived_experience_visibility in (
+            LivedExperienceVisibility.COORDINATORS,
+            LivedExperienceVisibility.TRAINEES,
+        ):
+            return self.profile.lived_experience
+        return ""
+
+
+def mentors_with_room_facts(*, organisation: Organisation) -> list[MentorFacts]:
+    """The mentors with room (as `mentor_profiles_with_room`) with their profiles: one query."""
+    return [
+        MentorFacts(profile) for profile in mentor_profiles_with_room(organisation=organisation)
+    ]
+
+
 def proposals_waiting_in(*, organisation: Organisation) -> QuerySet[MentorRequest]:
     """Coordinators' proposals in the organisation still waiting for an answer."""
     return (
         _requests()
-        .filter(
-            organisation=organisation,
-            status=MentorRequest.PENDING,
-            proposed_by__isnull=False,
-        )
+        .filter(_still_waiting(), organisation=organisation, proposed_by__isnull=False)
         .order_by("respond_by", "pk")
     )
 

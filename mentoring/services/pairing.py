@@ -6,7 +6,7 @@ trainee are unique constraints, and accepting locks the mentor's profile row bef
 their mentees, so two acceptances at the same moment cannot both take the last place.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,7 +24,7 @@ from mentoring.models import (
     Mentorship,
     WellnessPlan,
 )
-from mentoring.selectors.matching import mentoring_settings_for
+from mentoring.selectors.matching import mentor_is_eligible, mentoring_settings_for
 from mentoring.selectors.pairing import (
     agreement_fingerprint,
     open_mentorship_count,
@@ -32,6 +32,17 @@ from mentoring.selectors.pairing import (
 )
 
 NEXT_SESSION_MAX_MINUTES = 8 * 60
+NEXT_SESSION_TOO_FAR = "The next session must be within a year from today."
+
+
+def next_session_latest_date(*, today: date | None = None) -> date:
+    """The last day a next session may be planned for: the same date a year from today (28
+    February when today is 29 February)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
 
 
 def _audit(*, by: User | None, verb: str, subject, organisation: Organisation, **detail):
@@ -56,12 +67,14 @@ def _respond_by(organisation: Organisation, now: datetime) -> datetime:
 @transaction.atomic
 def mentor_request_create(*, trainee: User, profile: MentorProfile, message: str) -> MentorRequest:
     """A trainee asks one mentor; the mentor is emailed and has the organisation's response
-    time to answer."""
+    time to answer. A request of theirs that lapsed unanswered, which the hourly expiry has not
+    reached yet, is lapsed first, so it does not stand in the way."""
     organisation = profile.organisation
+    now = timezone.now()
+    _expire_lapsed(now=now, trainee=trainee)
     refusal = why_trainee_cannot_ask(trainee=trainee, profile=profile)
     if refusal:
         raise ValidationError(refusal)
-    now = timezone.now()
     try:
         with transaction.atomic():
             mentor_request = MentorRequest.objects.create(
@@ -97,10 +110,11 @@ def mentor_request_propose(
     profile = MentorProfile.objects.filter(user=mentor, organisation=organisation).first()
     if profile is None:
         raise ValidationError({"mentor": f"{mentor} has no mentor profile at {organisation}."})
+    now = timezone.now()
+    _expire_lapsed(now=now, trainee=trainee)
     refusal = why_trainee_cannot_ask(trainee=trainee, profile=profile, asked_by=by)
     if refusal:
         raise ValidationError(refusal)
-    now = timezone.now()
     try:
         with transaction.atomic():
             mentor_request = MentorRequest.objects.create(
@@ -147,8 +161,9 @@ def _answering_side(mentor_request: MentorRequest, by: User) -> str:
 
 
 def _check_room(mentor_request: MentorRequest, *, side: str) -> None:
-    """Lock the mentor's profile, then count their mentees: whoever takes the lock second
-    counts the first one's new mentorship."""
+    """Lock the mentor's profile, then check they may still mentor here (their mentor role and
+    the stage the organisation asks can lapse after a request was made) and count their
+    mentees: whoever takes the lock second counts the first one's new mentorship."""
     profile = (
         MentorProfile.objects.select_for_update()
         .filter(user_id=mentor_request.mentor_id, organisation_id=mentor_request.organisation_id)
@@ -158,6 +173,17 @@ def _check_room(mentor_request: MentorRequest, *, side: str) -> None:
         raise ValidationError(
             f"{mentor_request.mentor} no longer has a mentor profile here, so this pairing "
             "cannot start."
+        )
+    if not mentor_is_eligible(user=mentor_request.mentor, organisation=mentor_request.organisation):
+        if side == "mentor":
+            raise ValidationError(
+                f"You are not mentoring at {mentor_request.organisation} at the moment, so you "
+                "cannot accept this now. Your coordinator can tell you more."
+            )
+        raise ValidationError(
+            f"{mentor_request.mentor} is not mentoring at {mentor_request.organisation} at the "
+            "moment, so this pairing cannot start. Your coordinator can help you find someone "
+            "else."
         )
     taken = open_mentorship_count(
         mentor=mentor_request.mentor, organisation=mentor_request.organisation
@@ -272,31 +298,38 @@ def mentor_request_withdraw(*, mentor_request: MentorRequest, by: User) -> Mento
     return mentor_request
 
 
+def _expire_lapsed(*, now: datetime, **scope) -> int:
+    """Lapse the requests (within `scope`, e.g. one trainee's) still pending after their
+    respond-by time, and queue the email telling the trainee. Call inside a transaction: the
+    rows are locked, and the update only touches those still pending, so a run side by side
+    claims each request once."""
+    due = list(
+        MentorRequest.objects.select_for_update(of=("self",))
+        .filter(status=MentorRequest.PENDING, respond_by__lte=now, **scope)
+        .select_related("trainee", "organisation")
+        .order_by("pk")
+    )
+    if not due:
+        return 0
+    expired = MentorRequest.objects.filter(
+        pk__in=[mentor_request.pk for mentor_request in due], status=MentorRequest.PENDING
+    ).update(status=MentorRequest.EXPIRED, answered_at=now)
+    for mentor_request in due:
+        _audit(
+            by=None,
+            verb="expire",
+            subject=mentor_request,
+            organisation=mentor_request.organisation,
+        )
+        enqueue("mentoring.tasks.send_mentor_request_outcome_email", mentor_request.pk)
+    return expired
+
+
 def mentor_requests_expire(*, now: datetime | None = None) -> int:
     """Lapse every request still pending after its respond-by time, and tell the trainee.
     Safe to run twice or side by side: the locked rows are claimed by one run only."""
-    now = now or timezone.now()
     with transaction.atomic():
-        due = list(
-            MentorRequest.objects.select_for_update(of=("self",))
-            .filter(status=MentorRequest.PENDING, respond_by__lte=now)
-            .select_related("trainee", "organisation")
-            .order_by("pk")
-        )
-        if not due:
-            return 0
-        expired = MentorRequest.objects.filter(
-            pk__in=[mentor_request.pk for mentor_request in due], status=MentorRequest.PENDING
-        ).update(status=MentorRequest.EXPIRED, answered_at=now)
-        for mentor_request in due:
-            _audit(
-                by=None,
-                verb="expire",
-                subject=mentor_request,
-                organisation=mentor_request.organisation,
-            )
-            enqueue("mentoring.tasks.send_mentor_request_outcome_email", mentor_request.pk)
-    return expired
+        return _expire_lapsed(now=now or timezone.now())
 
 
 # --- The mentorship ---------------------------------------------------------------------------
@@ -445,6 +478,10 @@ def next_session_set(
     _check_not_ended(mentorship, "plan a session")
     if starts_at <= timezone.now():
         raise ValidationError({"date": "The next session must be in the future."})
+    # Compared as moments, never by adding to the date, so that no date overflows.
+    latest = next_session_latest_date() + timedelta(days=1)
+    if starts_at >= timezone.make_aware(datetime.combine(latest, time.min)):
+        raise ValidationError({"date": NEXT_SESSION_TOO_FAR})
     if not 0 < minutes <= NEXT_SESSION_MAX_MINUTES:
         raise ValidationError({"minutes": "A session lasts between 1 minute and 8 hours."})
     mentorship.next_session_at = starts_at

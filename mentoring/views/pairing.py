@@ -30,7 +30,9 @@ from mentoring.selectors.pairing import (
     agreement_fingerprint,
     mentor_profiles_with_room,
     mentoring_home,
+    mentors_with_room_facts,
     peers_free_to_pair,
+    peers_free_to_pair_with_wishes,
     possessive,
     proposals_waiting_in,
     why_trainee_cannot_ask,
@@ -213,6 +215,8 @@ def propose(request, slug):
         {
             "organisation": organisation,
             "form": form,
+            "peers": peers_free_to_pair_with_wishes(organisation=organisation),
+            "mentors": mentors_with_room_facts(organisation=organisation),
             "proposals": proposals_waiting_in(organisation=organisation),
         },
     )
@@ -230,7 +234,8 @@ def _upcoming(mentorship: Mentorship) -> bool:
     starts = mentorship.next_session_at
     if not mentorship.is_open or starts is None:
         return False
-    return starts + timedelta(minutes=mentorship.next_session_minutes) > timezone.now()
+    # The length is taken from now rather than added to the start, which could overflow.
+    return starts > timezone.now() - timedelta(minutes=mentorship.next_session_minutes)
 
 
 _ENDED_EDIT = "This mentorship has ended, so its agreement can no longer be changed."
