@@ -1,7 +1,8 @@
 """Demo mentoring at Real Lives Nottingham: the organisation's mentoring settings, a dozen named
 mentors with varied profiles (and Maya's own), active mentorships with confirmed supervision,
-feedback and action items, one request waiting for Maya's answer, one open concern, and Sam
-without a mentor but with preferences that make the shortlist worth looking at.
+feedback and action items, one request waiting for Maya's answer, one open concern, Sam without a
+mentor but with preferences that make the shortlist worth looking at, and past supervision for
+generated peers whose only gap for their next stage is supervision hours.
 
 `seed_mentoring(kernel, log)` runs after the pathways demo and is safe to run again: people,
 profiles and settings are found by their natural keys and left as they are; a mentorship is made
@@ -21,8 +22,10 @@ from django.utils import timezone
 from lms.demo import DEMO_PASSWORD
 from lms.models import Membership, Role, User
 from mentoring.models import (
+    SUPERVISION_TOPICS,
     ActionItem,
     Concern,
+    EndReason,
     LivedExperienceVisibility,
     MeetingFormat,
     MentoringSettings,
@@ -39,6 +42,7 @@ from mentoring.models import (
 )
 from pathways.models import Pathway, PathwayMembership, StageDecision
 from pathways.population import EMAIL_DOMAIN
+from pathways.selectors import readiness_for_organisation
 from pathways.services import pathway_join
 
 PATHWAY_NAME = "Peer worker career pathway"
@@ -345,6 +349,7 @@ def seed_mentoring(kernel, log) -> None:
     _request(trainees[REQUESTER], mentors["maya"], nottingham, log)
     _concern(made[CONCERN_ABOUT], log)
     _plan(made[0], log)
+    _supervision_history(nottingham, [mentors[key] for key in MENTORS], log)
 
 
 # --- Settings, people and profiles ------------------------------------------------------------
@@ -459,6 +464,84 @@ def _early_stage_peers(organisation, *, count: int) -> list[User]:
 
 
 # --- Mentorships and what happened in them ----------------------------------------------------
+
+HISTORY_SESSION_MINUTES = 90
+MENTORING_KINDS = {"supervision_hours", "supervision_hours_given", "mentored_trainees"}
+
+
+def _supervision_history(organisation, mentors: list[User], log) -> None:
+    """Generated peers whose only gaps for their next stage are mentoring ones get the history
+    they would have had: an ended mentorship (goals met) with enough confirmed sessions, as the
+    trainee when they lack supervision hours, as the mentor of another generated peer when they
+    lack hours given or trainees mentored. The readiness page then has people ready to
+    progress. Nobody who has ever been in a mentorship is chosen, which also keeps a second run
+    from adding anything."""
+    involved = set()
+    for row in Mentorship.objects.filter(organisation=organisation).values_list(
+        "trainee_id", "mentor_id"
+    ):
+        involved.update(row)
+    partners = [
+        user.pk for user in _early_stage_peers(organisation, count=200) if user.pk not in involved
+    ]
+    given = 0
+    for person in readiness_for_organisation(organisation=organisation).people:
+        gaps = [item for item in person.next_requirements if not item.status.met]
+        kinds = {item.requirement.kind for item in gaps}
+        if person.paused or person.user.pk in involved or not kinds <= MENTORING_KINDS:
+            continue
+        if not kinds:
+            continue
+        hours = max(item.requirement.amount for item in gaps if item.requirement.amount)
+        if kinds == {"supervision_hours"}:
+            _past_mentorship(organisation, mentors[given % len(mentors)].pk, person.user.pk, hours)
+        elif partners:
+            # Trainees mentored counts people, not hours: a few months' supervision will do.
+            hours = hours if "supervision_hours_given" in kinds else 12
+            _past_mentorship(organisation, person.user.pk, partners.pop(0), hours)
+        else:
+            continue
+        involved.add(person.user.pk)
+        given += 1
+    log(f"Mentoring history for {given} generated peers, so that they are ready to progress")
+
+
+def _past_mentorship(organisation, mentor_id: int, trainee_id: int, hours) -> None:
+    count = -(-int(hours * 60) // HISTORY_SESSION_MINUTES)  # enough sessions to cover `hours`
+    today = timezone.localdate()
+    first = today - timedelta(weeks=count + 1)
+    began = timezone.make_aware(datetime.combine(first - timedelta(days=5), time(10, 0)))
+    mentorship = Mentorship.objects.create(
+        organisation=organisation,
+        trainee_id=trainee_id,
+        mentor_id=mentor_id,
+        status=Mentorship.ENDED,
+        created_at=began,
+        started_at=began,
+        trainee_confirmed_at=began,
+        mentor_confirmed_at=began,
+        ended_at=timezone.now() - timedelta(days=3),
+        ended_by_id=mentor_id,
+        end_reason=EndReason.GOALS_MET,
+        goals="<p>Weekly supervision through the first months in the role.</p>",
+        meeting_frequency="Every week, for an hour and a half",
+    )
+    topics = [key for key, _ in SUPERVISION_TOPICS]
+    SupervisionSession.objects.bulk_create(
+        SupervisionSession(
+            mentorship=mentorship,
+            held_on=first + timedelta(weeks=number),
+            duration_minutes=HISTORY_SESSION_MINUTES,
+            format=SessionFormat.IN_PERSON if number % 2 else SessionFormat.ONLINE,
+            topics=[topics[number % len(topics)], topics[(number + 3) % len(topics)]],
+            summary="<p>Our regular supervision session.</p>",
+            status=SupervisionSession.CONFIRMED,
+            confirmed_at=began + timedelta(weeks=number + 1),
+            logged_by_id=mentor_id,
+            logged_at=began + timedelta(weeks=number + 1),
+        )
+        for number in range(count)
+    )
 
 
 def _mentorship(mentor, trainee, organisation, status, log) -> Mentorship | None:

@@ -6,8 +6,8 @@ import pytest
 from django.db import transaction
 from django.db.models import F, Max
 from django.test import override_settings
+from wagtail import hooks
 
-from courses.demo import seed_courses
 from courses.models import Certificate, CourseCompletion, Enrolment
 from lms.demo import seed_kernel
 from lms.models import AuditEvent, Membership, Role, User
@@ -28,14 +28,15 @@ def _quiet(line):
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
-    """The demo kernel, courses and pathway, seeded once for this module (seeding courses takes
+    """The whole demo, as `seed_demo` makes it (every app's `seed_demo` hook, so supervision
+    comes from the app that records it), seeded once for this module (seeding courses takes
     seconds) inside a transaction that is rolled back after its last test; each test runs in a
     savepoint within it."""
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast, transaction.atomic():
         kernel = seed_kernel()
-        seed_courses(kernel, _quiet)
-        seed_pathways(kernel, _quiet)
+        for seed in hooks.get_hooks("seed_demo"):
+            seed(kernel, _quiet)
         yield kernel
         transaction.set_rollback(True)
 
@@ -140,7 +141,11 @@ def test_seed_builds_the_pathway_from_the_data(seeded):
     assert safe_practice.renewal_months == 12
     signed_off = stages[2].requirements.get(kind="competences_signed_off")
     assert sorted(signed_off.domains.values_list("code", flat=True)) == list("123456")
-    assert not models.Requirement.objects.filter(kind__startswith="supervision").exists()
+    # Kinds another app registers (mentoring's supervision hours) come from the same file.
+    supervision = stages[1].requirements.get(kind="supervision_hours")
+    assert (supervision.amount, supervision.within_months) == (12, 6)
+    assert stages[3].requirements.get(kind="mentored_trainees").amount == 1
+    assert stages[4].requirements.get(kind="supervision_hours_given").amount == 20
 
 
 def test_seed_gives_the_readiness_page_something_true_to_show(seeded):
