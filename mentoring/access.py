@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from lms.models import STAFF_ROLES, Membership, Organisation, Role, User
 from mentoring.models import Concern, MentorProfile, MentorRequest, Mentorship, SupervisionSession
 
-TRAINEE, MENTOR, STAFF = "trainee", "mentor", "staff"
+TRAINEE, MENTOR = "trainee", "mentor"
 
 
 def is_mentor_of(mentor: User, peer: User) -> bool:
@@ -95,10 +95,11 @@ def get_session_for_participant(*, user: User, pk: int) -> SupervisionSession:
     return session
 
 
-def get_concern_for_staff(*, organisation: Organisation, pk: int) -> Concern:
-    """A concern in the organisation, for its coordinators (check the role first)."""
+def get_concern_for_staff(*, user: User, organisation: Organisation, pk: int) -> Concern:
+    """A concern in the organisation, for its coordinators (check the role first), but never
+    one about the reader: a peer who also coordinates gets a 404 for a concern about them."""
     return get_object_or_404(
-        Concern.objects.select_related("about", "raised_by", "mentorship"),
+        Concern.objects.select_related("about", "raised_by", "mentorship").exclude(about=user),
         organisation=organisation,
         pk=pk,
     )

@@ -48,15 +48,6 @@ def _mentorship_for_concern(*, user, pk):
     return mentorship
 
 
-def _concern_for_staff(*, user, organisation, pk):
-    """A concern in the organisation for its coordinators, but never one about the reader:
-    a peer who is also a coordinator gets a 404 for a concern about themselves."""
-    concern = get_concern_for_staff(organisation=organisation, pk=pk)
-    if concern.about_id == user.pk:
-        raise Http404("No such concern.")
-    return concern
-
-
 @login_required
 def concern_new(request, pk):
     mentorship = _mentorship_for_concern(user=request.user, pk=pk)
@@ -94,7 +85,7 @@ def concern_list(request, slug):
 @login_required
 def concern_detail(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    concern = _concern_for_staff(user=request.user, organisation=organisation, pk=pk)
+    concern = get_concern_for_staff(user=request.user, organisation=organisation, pk=pk)
     form = ConcernResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
