@@ -267,6 +267,9 @@ MENTORSHIPS = [
     ("Kemi", 6, Mentorship.PAUSED),
 ]
 REQUESTER = 7  # the generated peer who has asked Maya and is waiting for her answer
+# Mentorships whose sessions all happened longer ago, by this many weeks: Tomasz's mentee has had
+# no supervision this month, so the coverage page has someone to flag to the coordinator.
+WEEKS_SINCE_SUPERVISION = {2: 3}
 CONCERN_ABOUT = 1  # Maya's second mentee
 
 # Sessions per mentorship: (weeks ago, minutes, format, topics, summary, wellbeing, rating).
@@ -345,7 +348,14 @@ def seed_mentoring(kernel, log) -> None:
         return
     made = {}
     for mentor_key, number, status in MENTORSHIPS:
-        made[number] = _mentorship(mentors[mentor_key], trainees[number], nottingham, status, log)
+        made[number] = _mentorship(
+            mentors[mentor_key],
+            trainees[number],
+            nottingham,
+            status,
+            log,
+            weeks_back=WEEKS_SINCE_SUPERVISION.get(number, 0),
+        )
     _request(trainees[REQUESTER], mentors["maya"], nottingham, log)
     _concern(made[CONCERN_ABOUT], log)
     _plan(made[0], log)
@@ -544,7 +554,7 @@ def _past_mentorship(organisation, mentor_id: int, trainee_id: int, hours) -> No
     )
 
 
-def _mentorship(mentor, trainee, organisation, status, log) -> Mentorship | None:
+def _mentorship(mentor, trainee, organisation, status, log, *, weeks_back=0) -> Mentorship | None:
     found = Mentorship.objects.filter(organisation=organisation, mentor=mentor, trainee=trainee)
     mentorship = found.order_by("-created_at").first()
     if mentorship is not None:
@@ -556,7 +566,7 @@ def _mentorship(mentor, trainee, organisation, status, log) -> Mentorship | None
         log(f"{trainee.display_name} already has a mentor; left as they are.")
         return None
     now = timezone.now()
-    started = now - timedelta(weeks=12)
+    started = now - timedelta(weeks=12 + weeks_back)
     next_day = timezone.localdate() + timedelta(days=9)
     mentorship = Mentorship.objects.create(
         organisation=organisation,
@@ -579,7 +589,7 @@ def _mentorship(mentor, trainee, organisation, status, log) -> Mentorship | None
         else None,
         next_session_place="The Real Lives office, room 2" if status == Mentorship.ACTIVE else "",
     )
-    _sessions(mentorship, now)
+    _sessions(mentorship, now - timedelta(weeks=weeks_back))
     log(
         f"Mentorship of {trainee.display_name} with {mentor.display_name} "
         f"({mentorship.get_status_display().lower()}): created with {len(SESSIONS)} sessions"

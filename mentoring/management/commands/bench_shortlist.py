@@ -34,6 +34,7 @@ from pathways.models import CompetenceFramework, Pathway, Stage
 
 BUDGET_MS = 100
 BUDGET_AT = 1000
+FOLDER_PREFIX = "bench-shortlist-"
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
 ORGANISATION = "bench-mentoring"
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             _refuse_the_real_database()
             self.stdout.write(json.dumps(_measure(measure, repeat)))
             return
-        folder = Path(tempfile.mkdtemp(prefix="bench-shortlist-"))
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         try:
             self.stdout.write("Building an empty database …")
             empty = folder / "empty.sqlite3"
@@ -136,9 +137,16 @@ def _manage(env: dict, *arguments: str) -> str:
 
 
 def _refuse_the_real_database() -> None:
-    """The measuring step writes made-up people: only ever into a benchmark's own file."""
+    """The measuring step writes made-up people: only ever into a benchmark's own file, in a
+    folder this command made (an in-memory test database, or a project living under /tmp, is
+    not one)."""
     name = Path(str(connection.settings_dict["NAME"])).resolve()
-    if connection.vendor != "sqlite" or not name.is_relative_to(Path(tempfile.gettempdir())):
+    ours = (
+        name.is_file()
+        and name.parent.name.startswith(FOLDER_PREFIX)
+        and name.parent.parent == Path(tempfile.gettempdir()).resolve()
+    )
+    if connection.vendor != "sqlite" or not ours:
         raise CommandError("bench_shortlist --measure runs only on a temporary SQLite database.")
 
 
