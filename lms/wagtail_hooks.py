@@ -8,6 +8,8 @@ from lms.admin_views import (
     ReadOnlyPolicy,
 )
 from lms.dashboard import organisations_panel
+from lms.documents import refuse_unpublished_document, scope_admin_api
+from lms.draft_pages import restrict_page_chooser
 from lms.models import AuditEvent
 
 register_permission_policy(AuditEvent, ReadOnlyPolicy(AuditEvent))
@@ -23,3 +25,10 @@ def register_kernel_viewsets():
 
 
 hooks.register("dashboard_panels", organisations_panel)
+
+# Drafts stay with their editors: no unpublished page's title in the page chooser, no document
+# used only by unpublished pages served, no document or image listed to people who cannot use it.
+hooks.register("construct_page_chooser_queryset", restrict_page_chooser)
+hooks.register("before_serve_document", refuse_unpublished_document)
+# After Wagtail's own registration of these endpoints, which this replaces.
+hooks.register("construct_admin_api", scope_admin_api, order=100)

@@ -1,7 +1,7 @@
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from lms.models import Organisation
-from pathways.admin_policies import _admin_organisation_ids
+from pathways.admin_policies import admin_organisation_ids
 
 
 class PathwayAdminForm(WagtailAdminModelForm):
@@ -12,6 +12,6 @@ class PathwayAdminForm(WagtailAdminModelForm):
         super().__init__(*args, for_user=for_user, **kwargs)
         if for_user is not None and not for_user.is_superuser:
             field = self.fields["organisation"]
-            field.queryset = Organisation.objects.filter(pk__in=_admin_organisation_ids(for_user))
+            field.queryset = Organisation.objects.filter(pk__in=admin_organisation_ids(for_user))
             field.required = True
             field.empty_label = None

@@ -55,8 +55,16 @@ class FrameworkImportForm(forms.Form):
         return upload
 
 
+def may_manage_frameworks(user) -> bool:
+    """Frameworks are shared by every organisation, so only people trusted with all of them
+    (superusers, or those given the Django permission) import or export them."""
+    return user.is_active and (
+        user.is_superuser or user.has_perm("pathways.add_competenceframework")
+    )
+
+
 def _require_framework_permission(user) -> None:
-    if not (user.is_superuser or user.has_perm("pathways.add_competenceframework")):
+    if not may_manage_frameworks(user):
         raise PermissionDenied
 
 

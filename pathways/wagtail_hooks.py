@@ -1,23 +1,35 @@
 """How pathways plug into the kernel: admin viewsets, dashboard panels, navigation, demo data."""
 
-from django.core.exceptions import PermissionDenied
+import django_filters
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import chooser as snippet_chooser
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.context_processors import NavItem
 from lms.dashboard import Panel
-from lms.models import Role
+from lms.models import Organisation, Role
 from lms.selectors import roles_for_user
 from pathways import admin_views
 from pathways.admin_forms import PathwayAdminForm
-from pathways.admin_policies import PathwayPermissionPolicy
+from pathways.admin_policies import (
+    SHARED_PATHWAY_NOTICE,
+    PathwayPermissionPolicy,
+    visible_pathways,
+)
 from pathways.demo import seed_pathways
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.selectors import person_progress, readiness_for_organisation
@@ -25,36 +37,164 @@ from pathways.selectors import person_progress, readiness_for_organisation
 pathway_policy = PathwayPermissionPolicy()
 register_permission_policy(Pathway, pathway_policy)
 
+INSPECT = "wagtailsnippets_pathways_pathway:inspect"
 
-class PerPathwayPermission:
-    """Wagtail's snippet views check the model-level permission only; this checks the one
-    pathway too, so an org admin cannot open another organisation's (or a shared) pathway."""
 
+def _owner_label(pathway: Pathway) -> str:
+    return pathway.organisation.name if pathway.organisation_id else SHARED_PATHWAY_NOTICE
+
+
+# --- One pathway's views: scoped before anything is shown ---------------------------------------
+
+
+class PathwayInScope:
+    """Wagtail's snippet views check only the model-level permission and look the pathway up
+    among all pathways. Here the pathway is looked up among the ones this person may see, so
+    another organisation's pathway is a 404 exactly like a missing one (its id cannot be
+    probed); a shared pathway they may only read sends them to its read-only page and says why.
+    Someone with no pathway permission at all is left to Wagtail's own refusal."""
+
+    permission_action = "view"
+    scoped_pathway = None
+
+    def setup(self, request, *args, **kwargs):
+        # Before Wagtail's own setup, which may already load (or refuse) the pathway.
+        if pathway_policy.user_has_permission(request.user, self.permission_action):
+            self.scoped_pathway = get_object_or_404(
+                visible_pathways(request.user), pk=unquote(str(kwargs["pk"]))
+            )
+        super().setup(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        pathway = self.scoped_pathway
+        if pathway and not pathway_policy.user_has_permission_for_instance(
+            request.user, self.permission_action, pathway
+        ):
+            messages.warning(request, SHARED_PATHWAY_NOTICE)
+            return redirect(INSPECT, quote(pathway.pk))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PathwayIndexView(snippet_views.IndexView):
+    def _allowed(self, action, instance):
+        return pathway_policy.user_has_permission_for_instance(self.request.user, action, instance)
+
+    def get_edit_url(self, instance):
+        return super().get_edit_url(instance) if self._allowed("change", instance) else None
+
+    def get_copy_url(self, instance):
+        return super().get_copy_url(instance) if self._allowed("change", instance) else None
+
+    def get_delete_url(self, instance):
+        return super().get_delete_url(instance) if self._allowed("delete", instance) else None
+
+
+class PathwayInspectView(PathwayInScope, snippet_views.InspectView):
+    permission_action = "view"
+
+    def _allowed(self, action):
+        return pathway_policy.user_has_permission_for_instance(
+            self.request.user, action, self.object
+        )
+
+    def get_edit_url(self):
+        return super().get_edit_url() if self._allowed("change") else None
+
+    def get_delete_url(self):
+        return super().get_delete_url() if self._allowed("delete") else None
+
+    def get_field_display_value(self, field_name, field):
+        if field_name == "organisation":
+            return _owner_label(self.object)
+        return super().get_field_display_value(field_name, field)
+
+
+class PathwayEditView(PathwayInScope, snippet_views.EditView):
     permission_action = "change"
 
-    def get_object(self, queryset=None):
-        pathway = super().get_object(queryset)
-        if not pathway_policy.user_has_permission_for_instance(
-            self.request.user, self.permission_action, pathway
-        ):
-            raise PermissionDenied
-        return pathway
+
+class PathwayCopyView(PathwayInScope, snippet_views.CopyView):
+    permission_action = "change"
 
 
-class PathwayEditView(PerPathwayPermission, snippet_views.EditView):
-    pass
-
-
-class PathwayDeleteView(PerPathwayPermission, snippet_views.DeleteView):
+class PathwayDeleteView(PathwayInScope, snippet_views.DeleteView):
     permission_action = "delete"
 
 
-class PathwayHistoryView(PerPathwayPermission, snippet_views.HistoryView):
+class PathwayHistoryView(PathwayInScope, snippet_views.HistoryView):
     permission_action = "view"
 
 
-class PathwayUsageView(PerPathwayPermission, snippet_views.UsageView):
+class PathwayUsageView(PathwayInScope, snippet_views.UsageView):
     permission_action = "view"
+
+
+# --- Choosers and bulk actions: the same scope ----------------------------------------------------
+
+
+class VisiblePathwaysOnly:
+    def get_object_list(self):
+        return visible_pathways(self.request.user)
+
+
+class PathwayChooseView(VisiblePathwaysOnly, snippet_chooser.ChooseView):
+    pass
+
+
+class PathwayChooseResultsView(VisiblePathwaysOnly, snippet_chooser.ChooseResultsView):
+    pass
+
+
+class PathwayChosenView(snippet_chooser.SnippetChosenView):
+    def get_object(self, pk):
+        return visible_pathways(self.request.user).get(pk=pk)
+
+
+class PathwayChosenMultipleView(snippet_chooser.SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return visible_pathways(self.request.user).filter(pk__in=pks)
+
+
+class PathwayChooserViewSet(snippet_chooser.SnippetChooserViewSet):
+    choose_view_class = PathwayChooseView
+    choose_results_view_class = PathwayChooseResultsView
+    chosen_view_class = PathwayChosenView
+    chosen_multiple_view_class = PathwayChosenMultipleView
+
+
+class PathwayDeleteBulkAction(DeleteBulkAction):
+    """Bulk delete looks pathways up among the visible ones: naming another organisation's
+    pathway (or asking for "all") never shows or touches it."""
+
+    models = [Pathway]
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        return visible_pathways(self.request.user).values_list("pk", flat=True)
+
+    def get_queryset(self, model, object_ids):
+        wanted = {str(pk) for pk in object_ids}
+        pathways = list(visible_pathways(self.request.user).filter(pk__in=wanted))
+        if not pathways or len(pathways) != len(wanted):
+            raise Http404("No such pathway.")
+        return pathways
+
+
+# Registered after Wagtail's own snippet bulk actions, so this one wins for pathways.
+hooks.register("register_bulk_action", PathwayDeleteBulkAction, order=100)
+
+
+def _filterable_organisations(request):
+    """The organisation filter names only organisations this person's pathways belong to."""
+    visible = visible_pathways(request.user).exclude(organisation__isnull=True)
+    return Organisation.objects.filter(pk__in=visible.values("organisation_id"))
+
+
+class PathwayFilterSet(WagtailFilterSet):
+    organisation = django_filters.ModelChoiceFilter(queryset=_filterable_organisations)
+
+    class Meta:
+        model = Pathway
+        fields = ["organisation"]
 
 
 class PathwayViewSet(SnippetViewSet):
@@ -63,20 +203,33 @@ class PathwayViewSet(SnippetViewSet):
     menu_label = "Pathways"
     add_to_admin_menu = True
     menu_order = 300
-    list_display = ["name", "organisation", "framework"]
-    list_filter = ["organisation"]
+    list_display = [
+        "name",
+        Column("owner", label="Organisation", accessor=_owner_label),
+        "framework",
+    ]
+    filterset_class = PathwayFilterSet
+    inspect_view_enabled = True
+    inspect_view_fields = ["name", "organisation", "framework", "description"]
     # Organisation admins may only pick their own organisations (see PathwayAdminForm).
     edit_handler = ObjectList(Pathway.panels, base_form_class=PathwayAdminForm)
+    index_view_class = PathwayIndexView
+    inspect_view_class = PathwayInspectView
     edit_view_class = PathwayEditView
+    copy_view_class = PathwayCopyView
     delete_view_class = PathwayDeleteView
     history_view_class = PathwayHistoryView
     usage_view_class = PathwayUsageView
+    chooser_viewset_class = PathwayChooserViewSet
 
     def get_queryset(self, request):
-        return pathway_policy.instances_user_has_any_permission_for(request.user, ["view"])
+        return visible_pathways(request.user).select_related("organisation", "framework")
 
 
 class CompetenceFrameworkViewSet(ModelViewSet):
+    """Frameworks have no organisation: every organisation's pathways are built on them, so
+    only site administrators (and people given the Django permissions) manage them."""
+
     model = CompetenceFramework
     icon = "form"
     menu_label = "Competence frameworks"
@@ -120,9 +273,16 @@ def register_framework_urls():
     ]
 
 
+class FrameworkImportMenuItem(MenuItem):
+    """Shown only to people the import view lets in."""
+
+    def is_shown(self, request):
+        return admin_views.may_manage_frameworks(request.user)
+
+
 @hooks.register("register_admin_menu_item")
 def framework_import_menu_item():
-    return MenuItem(
+    return FrameworkImportMenuItem(
         "Import a framework", reverse("pathways_framework_import"), icon_name="upload", order=320
     )
 

@@ -178,13 +178,18 @@ def test_org_admin_edits_their_own_pathway(client, personas, pathways):
     assert pathways["home"].organisation == personas.home
 
 
-@pytest.mark.parametrize("which", ["other", "shared"])
-def test_org_admin_cannot_open_another_organisations_or_a_shared_pathway_to_edit(
-    client, personas, pathways, which
-):
+def test_another_organisations_pathway_is_not_found_for_an_org_admin(client, personas, pathways):
     client.force_login(personas.org_admin)
 
-    response = client.get(reverse(EDIT, args=[pathways[which].pk]))
+    response = client.get(reverse(EDIT, args=[pathways["other"].pk]))
+
+    assert response.status_code == 404
+
+
+def test_org_admin_cannot_open_a_shared_pathway_to_edit(client, personas, pathways):
+    client.force_login(personas.org_admin)
+
+    response = client.get(reverse(EDIT, args=[pathways["shared"].pk]))
 
     assert _refused(response)
 
