@@ -61,14 +61,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Frame denial and the CSP sit outside WhiteNoise so that static files carry them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lms.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses an oversized body before CsrfViewMiddleware reads the form.
+    "lms.uploads.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lms.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "lms.middleware.ContentSecurityPolicyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -195,7 +199,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+        "OPTIONS": {
+            "location": PRIVATE_MEDIA_ROOT,
+            "base_url": None,
+            # Readable by the app's own user only.
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     },
     "staticfiles": {
         "BACKEND": (
@@ -210,11 +220,28 @@ STORAGES = {
 WAGTAIL_SITE_NAME = "Peer Pathways"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Every download goes through Wagtail's view, where lms.documents refuses unpublished ones.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party requests that reveal who is signed in
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # one password reset journey: ours
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"  # one sign-in page for everyone
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Only raster formats: an SVG is a document that can carry script.
+WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_IMAGE_FORM_BASE = "lms.image_forms.MetadataFreeImageForm"  # drops EXIF (location)
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 60_000_000
+
+# --- Upload and request size limits -----------------------------------------------------------
+# lms.uploads.RequestBodyLimitMiddleware refuses a request whose Content-Length is over its limit
+# (413) before anything reads the body: the ordinary limit, plus the file limit on upload views.
+MEGABYTE = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_MB", 2) * MEGABYTE
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10) * MEGABYTE
+ADMIN_UPLOAD_MAX_BYTES = env_int("ADMIN_UPLOAD_MAX_MB", 20) * MEGABYTE
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES  # form fields, files not counted
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * MEGABYTE  # a larger file is spooled to a temporary file
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = ADMIN_UPLOAD_MAX_BYTES
 
 # --- Security ---------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -6,6 +6,8 @@ import csv
 from django.http import HttpResponse
 from openpyxl import Workbook
 
+from lms.uploads import mark_private_download
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -17,8 +19,8 @@ def safe_row(row) -> list:
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    # An export lists people: a download that no browser or cache keeps.
+    return mark_private_download(response, filename)
 
 
 def csv_response(*, filename: str, headings: list[str], rows) -> HttpResponse:

@@ -108,9 +108,10 @@ def expire_mentor_requests() -> int:
 
 
 def send_concern_email(concern_id: int) -> None:
-    """Tell every coordinator and org admin of the concern's organisation at once, with the
-    mentor's words and a link; once only (a retried task sends nothing more). The person the
-    concern is about is never told, even when they are also a coordinator there."""
+    """Tell every coordinator and org admin of the concern's organisation at once that a concern
+    was raised, with a link (never the mentor's words or who it is about); once only (a retried
+    task sends nothing more). The person the concern is about is never told, even when they are
+    also a coordinator there."""
     with transaction.atomic():
         concern = (
             Concern.objects.select_for_update(of=("self",))

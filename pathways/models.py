@@ -15,6 +15,7 @@ from wagtail.models import Orderable
 
 from lms.models import Organisation
 from lms.sanitiser import SanitisedHTMLField
+from pathways.files import evidence_upload_to
 
 # --- Competence frameworks --------------------------------------------------------------------
 
@@ -317,7 +318,8 @@ class Evidence(models.Model):
     )
     evidence_kind = models.CharField(max_length=200, blank=True)
     statement = SanitisedHTMLField(blank=True)
-    file = models.FileField(storage=_private_storage, upload_to="evidence/%Y/%m/", blank=True)
+    # Stored under a random name; the uploader's name is kept only to show and offer on download.
+    file = models.FileField(storage=_private_storage, upload_to=evidence_upload_to, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=STATUSES, default=SUBMITTED)
     submitted_at = models.DateTimeField(default=timezone.now)

@@ -153,7 +153,10 @@ def test_holder_downloads_their_certificate_as_a_pdf(client, personas, certifica
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="certificate-safe-practice.pdf"'
+    assert response["Content-Disposition"] == (
+        'attachment; filename="certificate-safe-practice.pdf"; '
+        "filename*=UTF-8''certificate-safe-practice.pdf"
+    )
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert not AuditEvent.objects.exists()
 

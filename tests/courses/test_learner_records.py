@@ -338,8 +338,9 @@ def test_csv_export_has_a_row_per_record(client, personas, records):
     response = client.get(_records_url(personas), {"export": "csv"})
 
     assert response["Content-Type"].startswith("text/csv")
+    name = f"learner-records-home-org-{timezone.localdate().isoformat()}.csv"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="learner-records-home-org-{timezone.localdate().isoformat()}.csv"'
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
     rows, expected = _csv(response), _expected_rows(personas, records)
     assert rows[0] == HEADINGS
@@ -356,7 +357,7 @@ def test_xlsx_export_opens_and_has_the_same_rows_as_the_csv(client, personas, re
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    assert response["Content-Disposition"].endswith('.xlsx"')
+    assert response["Content-Disposition"].endswith(".xlsx")
     rows = _xlsx(response)
     assert rows == as_csv
     assert rows[3] == _expected_rows(personas, records)[3]

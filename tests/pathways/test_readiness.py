@@ -382,8 +382,9 @@ def test_csv_export_is_the_people_table(client, personas, workforce):
     response = _page(client, personas, export="csv")
 
     assert response["Content-Type"].startswith("text/csv")
+    name = f"readiness-home-org-{timezone.localdate().isoformat()}.csv"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="readiness-home-org-{timezone.localdate().isoformat()}.csv"'
+        f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     )
     rows = _csv(response)
     assert rows[0] == PEOPLE_HEADINGS
@@ -449,7 +450,7 @@ def test_xlsx_export_has_a_sheet_for_everything_on_the_page(client, personas, wo
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    assert response["Content-Disposition"].endswith('.xlsx"')
+    assert response["Content-Disposition"].endswith(".xlsx")
     workbook = _workbook(response)
     assert workbook.sheetnames == [
         "Headcount by stage",
