@@ -6,7 +6,7 @@ from functools import partial
 from html import escape, unescape
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 from django import forms
 from django.db import models
 
@@ -39,7 +39,16 @@ _cleaner = bleach.sanitizer.Cleaner(
     strip=True,
     strip_comments=True,
     # Linkify's callbacks also run on links the writer made, which is how every link gets rel.
-    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], parse_email=False)],
+    # Linkify runs after the protocol check and by default turns data:, ftp:, irc: and a dozen
+    # more into links, so it gets a pattern that knows only the protocols we allow.
+    filters=[
+        partial(
+            LinkifyFilter,
+            callbacks=[_set_link_rel],
+            parse_email=False,
+            url_re=build_url_re(protocols=ALLOWED_PROTOCOLS),
+        )
+    ],
 )
 
 
