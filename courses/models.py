@@ -217,7 +217,8 @@ class QuizAttempt(models.Model):
 
 
 class Reflection(models.Model):
-    """A peer's own words at a reflection prompt. Private unless they share it with their mentor."""
+    """A peer's own words at a reflection prompt. Private unless they share it with their
+    mentor, which is a `ReflectionShare` naming that mentor and the mentorship."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
@@ -226,7 +227,6 @@ class Reflection(models.Model):
     prompt_id = models.CharField(max_length=64)
     prompt = models.TextField(help_text="The prompt as it read when the peer wrote this.")
     body = SanitisedHTMLField()
-    shared_with_mentor = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -240,6 +240,37 @@ class Reflection(models.Model):
 
     def __str__(self):
         return f"Reflection by {self.user} on {self.module}"
+
+
+class ReflectionShare(models.Model):
+    """A peer's consent for one named person to read one reflection, given within one
+    relationship (a mentorship, named by `lms.policy.MentorRelationship.key`). It ends when the
+    peer stops sharing or the relationship ends; the row stays as the record of who could read
+    it, and when. A later relationship, even with the same person, needs a new share."""
+
+    reflection = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="shares")
+    shared_with = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    relationship = models.CharField(
+        max_length=64, help_text="The relationship the consent was given in, e.g. mentorship:42."
+    )
+    shared_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-shared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reflection", "relationship"],
+                condition=models.Q(ended_at__isnull=True),
+                name="courses_one_open_share_per_relationship",
+            )
+        ]
+        indexes = [models.Index(fields=["relationship", "ended_at"])]
+
+    def __str__(self):
+        return f"{self.reflection} shared with {self.shared_with}"
 
 
 class CourseCompletion(models.Model):

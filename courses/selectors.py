@@ -4,7 +4,7 @@ organisation and costs a fixed number of queries however much data there is."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -17,8 +17,10 @@ from courses.models import (
     ModuleProgress,
     QuizAttempt,
     Reflection,
+    ReflectionShare,
 )
 from lms.models import Membership, Organisation, User
+from lms.policy import MentorRelationship, in_organisation_context
 
 REFRESHER_WARNING_DAYS = 30
 
@@ -68,7 +70,11 @@ def course_completed_ids(*, user: User) -> set[int]:
 
 
 def missing_prerequisites(*, user: User, course: CoursePage) -> list[CoursePage]:
-    required = list(course.prerequisites.live().order_by("title"))
+    prerequisites = course.prerequisites.all()
+    if not isinstance(prerequisites, QuerySet):
+        # A preview's course comes from a revision, whose prerequisites are an in-memory list.
+        prerequisites = CoursePage.objects.filter(pk__in=[page.pk for page in prerequisites])
+    required = list(prerequisites.live().order_by("title"))
     if not required:
         return []
     completed = course_completed_ids(user=user)
@@ -205,18 +211,42 @@ def passed_check_ids(*, enrolment: Enrolment, module: ModulePage) -> set[str]:
 # --- Reflections and certificates -------------------------------------------------------------
 
 
-def reflections_for_user(*, user: User) -> QuerySet[Reflection]:
-    return Reflection.objects.filter(user=user).select_related("module")
+def _with_current_share(
+    reflections: QuerySet[Reflection], *, mentor: MentorRelationship | None
+) -> QuerySet:
+    """Attach `current_shares`: the open share with the person's mentor of today, if any. A
+    share from an earlier relationship is not current, whatever its row says."""
+    shares = ReflectionShare.objects.filter(
+        ended_at=None, relationship=mentor.key if mentor else ""
+    ).select_related("shared_with")
+    return reflections.prefetch_related(
+        Prefetch("shares", queryset=shares, to_attr="current_shares")
+    )
 
 
-def reflections_on_module(*, user: User, module: ModulePage) -> dict[str, Reflection]:
-    return {r.prompt_id: r for r in Reflection.objects.filter(user=user, module=module)}
+def reflections_for_user(*, user: User, mentor: MentorRelationship | None) -> QuerySet[Reflection]:
+    """The person's own reflections, each with whom it is shared today (`mentor`: the person's
+    mentor relationship of today, from `lms.policy.mentor_relationship`)."""
+    mine = Reflection.objects.filter(user=user).select_related("module")
+    return _with_current_share(mine, mentor=mentor)
 
 
-def reflections_shared_with_mentor(*, peer: User) -> QuerySet[Reflection]:
-    """The reflections a peer chose to share. The mentoring app reads these for the peer's
-    current mentor (and audits the read)."""
-    return Reflection.objects.filter(user=peer, shared_with_mentor=True).select_related("module")
+def reflections_on_module(
+    *, user: User, module: ModulePage, mentor: MentorRelationship | None
+) -> dict[str, Reflection]:
+    mine = Reflection.objects.filter(user=user, module=module)
+    return {r.prompt_id: r for r in _with_current_share(mine, mentor=mentor)}
+
+
+def reflections_shared_in(*, peer: User, mentor_id: int, relationship: str) -> QuerySet:
+    """The reflections a peer shares with this mentor in this relationship, and still shares.
+    The app that owns the relationship checks it is current and audits the read."""
+    return Reflection.objects.filter(
+        user=peer,
+        shares__shared_with_id=mentor_id,
+        shares__relationship=relationship,
+        shares__ended_at=None,
+    ).select_related("module")
 
 
 def certificates_for_user(*, user: User) -> QuerySet[Certificate]:
@@ -241,14 +271,19 @@ def learner_records(
     status: str = "",
     person: User | None = None,
 ) -> QuerySet[Enrolment]:
-    """Enrolments of the organisation's people, with progress and latest certificate; never
-    reflections."""
+    """Enrolments of the organisation's people in its context (made since they joined it, or
+    shared with it: docs/privacy.md), with progress and latest certificate; never reflections."""
     latest_completion = CourseCompletion.objects.filter(enrolment=OuterRef("pk")).order_by(
         "-completed_at"
     )
+    enrolments = in_organisation_context(
+        Enrolment.objects.filter(user__in=_people_in(organisation)),
+        organisation=organisation,
+        person_field="user",
+        moment_field="enrolled_at",
+    )
     records = (
-        Enrolment.objects.filter(user__in=_people_in(organisation))
-        .select_related("user", "course")
+        enrolments.select_related("user", "course")
         .annotate(
             modules_done=Count(
                 "progress",

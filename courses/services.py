@@ -2,6 +2,7 @@
 certificates."""
 
 import secrets
+import string
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -19,12 +20,15 @@ from courses.models import (
     ModuleProgress,
     QuizAttempt,
     Reflection,
+    ReflectionShare,
 )
 from courses.selectors import live_modules, missing_prerequisites, passed_check_ids
 from lms.dates import add_months
-from lms.models import User
+from lms.models import Organisation, User
+from lms.policy import mentor_relationship
 from lms.queue import enqueue
 from lms.sanitiser import clean_html, html_to_text
+from lms.selectors import organisation_shared_by
 from lms.services import audit_record
 
 
@@ -64,16 +68,28 @@ class AssignmentResult:
     missing_prerequisites: list[User] = field(default_factory=list)
 
 
-def enrolment_assign(*, course: CoursePage, people: list[User], by: User) -> AssignmentResult:
-    """A coordinator assigns a course to people; each is told what happened to whom."""
+def enrolment_assign(
+    *, course: CoursePage, people: list[User], by: User, organisation: Organisation | None = None
+) -> AssignmentResult:
+    """A coordinator assigns a course to people; each is told what happened to whom. Each new
+    enrolment is a decision about that person, so each is one event in the audit log."""
     result = AssignmentResult()
     for person in people:
         try:
-            _, created = enrolment_create(user=person, course=course, assigned_by=by)
+            enrolment, created = enrolment_create(user=person, course=course, assigned_by=by)
         except PrerequisitesNotMet:
             result.missing_prerequisites.append(person)
             continue
         (result.enrolled if created else result.already_enrolled).append(person)
+        if created:
+            audit_record(
+                actor=by,
+                action="courses.enrolment.assigned",
+                subject=enrolment,
+                subject_user=person,
+                organisation=organisation,
+                detail={"course": course.pk},
+            )
     return result
 
 
@@ -138,12 +154,22 @@ def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
             completion=completion,
             user=enrolment.user,
             course=course,
-            code=secrets.token_urlsafe(18),
+            code=certificate_code(),
             issued_at=now,
             expires_at=due,
         )
         enqueue("courses.tasks.render_certificate_pdf", certificate.pk)
     return completion
+
+
+# Letters and digits only: the code is read out and typed by third parties, and a code starting
+# with "-" or "=" would be taken for a formula in a spreadsheet export.
+CERTIFICATE_CODE_ALPHABET = string.ascii_letters + string.digits
+
+
+def certificate_code() -> str:
+    """An unguessable verification code (24 letters and digits, about 143 bits)."""
+    return "".join(secrets.choice(CERTIFICATE_CODE_ALPHABET) for _ in range(24))
 
 
 @transaction.atomic
@@ -286,11 +312,57 @@ def reflection_save(*, user: User, module: ModulePage, prompt_id: str, body: str
     return reflection
 
 
-def reflection_set_shared(*, reflection: Reflection, shared: bool) -> Reflection:
-    """Share a reflection with one's mentor, or stop sharing it."""
-    reflection.shared_with_mentor = shared
-    reflection.save(update_fields=["shared_with_mentor"])
-    return reflection
+class NobodyToShareWith(Exception):
+    """The peer has no mentor today, so a reflection cannot be shared with anyone."""
+
+
+@transaction.atomic
+def reflection_share(*, reflection: Reflection) -> ReflectionShare:
+    """Share a reflection with the peer's mentor of today, named, within their mentorship.
+    Sharing twice keeps the one share."""
+    relationship = mentor_relationship(person=reflection.user)
+    if relationship is None:
+        raise NobodyToShareWith
+    share, created = ReflectionShare.objects.get_or_create(
+        reflection=reflection,
+        relationship=relationship.key,
+        ended_at=None,
+        defaults={"shared_with_id": relationship.mentor_id},
+    )
+    if created:
+        _audit_sharing(reflection, "courses.reflection.shared", relationship.organisation_id)
+    return share
+
+
+@transaction.atomic
+def reflection_unshare(*, reflection: Reflection) -> int:
+    """Stop sharing a reflection with anyone. Returns how many shares ended."""
+    ended = ReflectionShare.objects.filter(reflection=reflection, ended_at=None).update(
+        ended_at=timezone.now()
+    )
+    if ended:
+        relationship = mentor_relationship(person=reflection.user)
+        organisation_id = relationship.organisation_id if relationship else None
+        _audit_sharing(reflection, "courses.reflection.unshared", organisation_id)
+    return ended
+
+
+def reflection_shares_end(*, relationship: str) -> int:
+    """A relationship ended (e.g. a mentorship): every reflection shared in it stops being
+    shared. Called by the app that owns the relationship."""
+    return ReflectionShare.objects.filter(relationship=relationship, ended_at=None).update(
+        ended_at=timezone.now()
+    )
+
+
+def _audit_sharing(reflection: Reflection, action: str, organisation_id: int | None) -> None:
+    audit_record(
+        actor=reflection.user,
+        action=action,
+        subject=reflection,
+        subject_user=reflection.user,
+        organisation=Organisation.objects.filter(pk=organisation_id).first(),
+    )
 
 
 def reflection_delete(*, reflection: Reflection) -> None:
@@ -304,17 +376,16 @@ def certificate_set_show_name(*, certificate: Certificate, show_name: bool) -> C
     """The holder chooses whether the public verification page shows their name."""
     certificate.show_name = show_name
     certificate.save(update_fields=["show_name"])
-    return certificate
-
-
-def learner_record_read(*, reader: User, subject: User, organisation) -> None:
-    """Staff reading someone's learning record is written to the audit log."""
     audit_record(
-        actor=reader,
-        action="courses.learner_record.read",
-        subject_user=subject,
-        organisation=organisation,
+        actor=certificate.user,
+        action="courses.certificate.name_shown" if show_name else "courses.certificate.name_hidden",
+        subject=certificate,
+        subject_user=certificate.user,
+        # The holder's own choice, made outside any organisation's pages: it is filed under
+        # the first organisation they belong to, so that one admin can see it.
+        organisation=organisation_shared_by(user=certificate.user, other=certificate.user),
     )
+    return certificate
 
 
 def certificate_ensure_pdf(*, certificate: Certificate) -> Certificate:

@@ -18,7 +18,9 @@ urlpatterns = [
         name="reflection-save",
     ),
     path("learning/reflections/", views.reflection_list, name="reflections"),
-    path("learning/reflections/<int:pk>/share/", views.reflection_share, name="reflection-share"),
+    path(
+        "learning/reflections/<int:pk>/share/", views.reflection_share_view, name="reflection-share"
+    ),
     path(
         "learning/reflections/<int:pk>/delete/",
         views.reflection_delete_view,

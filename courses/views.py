@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,6 +41,7 @@ from courses.selectors import (
     reflections_on_module,
 )
 from courses.services import (
+    NobodyToShareWith,
     PrerequisitesNotMet,
     certificate_ensure_pdf,
     certificate_set_show_name,
@@ -51,13 +52,20 @@ from courses.services import (
     module_visit,
     reflection_delete,
     reflection_save,
-    reflection_set_shared,
+    reflection_share,
+    reflection_unshare,
     refresher_start,
 )
 from lms.access import get_organisation_for_role
-from lms.models import STAFF_ROLES, Membership, User
+from lms.models import Membership, User
+from lms.policy import (
+    mentor_relationship,
+    record_organisation_read,
+    record_read,
+    staff_organisation_for_record,
+)
 from lms.selectors import members_of_organisation
-from lms.services import audit_record
+from lms.uploads import private_file_response
 
 RECORDS_PER_PAGE = 50
 
@@ -193,7 +201,11 @@ def _sections(module, enrolment, *, check_errors=None, reflection_form=None):
     """The module's blocks, each paired with what its template needs for this person."""
     attempts = latest_attempts(enrolment=enrolment, module=module) if enrolment else {}
     passed = passed_check_ids(enrolment=enrolment, module=module) if enrolment else set()
-    reflections = reflections_on_module(user=enrolment.user, module=module) if enrolment else {}
+    prompts = enrolment is not None and bool(module.reflection_prompts())
+    mentor = mentor_relationship(person=enrolment.user) if prompts else None
+    reflections = (
+        reflections_on_module(user=enrolment.user, module=module, mentor=mentor) if prompts else {}
+    )
     sections = []
     for block in module.body:
         extra = None
@@ -202,6 +214,7 @@ def _sections(module, enrolment, *, check_errors=None, reflection_form=None):
             extra.ever_passed = block.id in passed
         elif block.block_type == "reflection_prompt":
             extra = _reflection_section(block, reflections.get(block.id), reflection_form)
+            extra["mentor"] = mentor
         sections.append((block, extra))
     return sections
 
@@ -387,10 +400,11 @@ def refresher(request, course_id):
 
 @login_required
 def reflection_list(request):
+    mentor = mentor_relationship(person=request.user)
     return render(
         request,
         "courses/reflection_list.html",
-        {"reflections": reflections_for_user(user=request.user)},
+        {"reflections": reflections_for_user(user=request.user, mentor=mentor), "mentor": mentor},
     )
 
 
@@ -400,16 +414,27 @@ def _own_reflection(request, pk) -> Reflection:
 
 @login_required
 @require_POST
-def reflection_share(request, pk):
+def reflection_share_view(request, pk):
+    """Share a reflection with one's mentor of today, by name, or stop sharing it."""
     reflection = _own_reflection(request, pk)
-    shared = request.POST.get("shared") == "yes"
-    reflection_set_shared(reflection=reflection, shared=shared)
-    messages.success(
-        request,
-        "Your mentor can now read this reflection."
-        if shared
-        else "This reflection is private to you again.",
-    )
+    if request.POST.get("shared") != "yes":
+        reflection_unshare(reflection=reflection)
+        messages.success(request, "This reflection is private to you again.")
+        return redirect(_safe_next(request) or "courses:reflections")
+    try:
+        share = reflection_share(reflection=reflection)
+    except NobodyToShareWith:
+        messages.info(
+            request,
+            "You do not have a mentor at the moment, so there is nobody to share this with. "
+            "It stays private to you.",
+        )
+    else:
+        messages.success(
+            request,
+            f"{share.shared_with} can now read this reflection, until you stop sharing it "
+            "or your mentorship ends.",
+        )
     return redirect(_safe_next(request) or "courses:reflections")
 
 
@@ -444,36 +469,33 @@ def certificate_list(request):
 
 
 def _certificate_for_reader(user: User, code: str) -> Certificate:
-    """The holder, or a coordinator or admin of an organisation the holder belongs to."""
+    """The holder, or staff of an organisation in whose context it was issued (docs/privacy.md);
+    a read by staff is audited."""
     certificate = certificate_by_code(code=code)
     if certificate is None:
         raise Http404("No such certificate.")
     if certificate.user_id == user.pk:
         return certificate
-    holder_orgs = (
-        Membership.objects.active().filter(user_id=certificate.user_id).values("organisation_id")
+    organisation = staff_organisation_for_record(
+        viewer=user, person=certificate.user, created_at=certificate.issued_at
     )
-    if (
-        Membership.objects.active()
-        .filter(user=user, role__in=STAFF_ROLES, organisation_id__in=holder_orgs)
-        .exists()
-    ):
-        audit_record(
-            actor=user,
-            action="courses.certificate.read",
-            subject=certificate,
-            subject_user=certificate.user,
-        )
-        return certificate
-    raise Http404("No such certificate.")
+    if organisation is None:
+        raise Http404("No such certificate.")
+    record_read(
+        viewer=user,
+        person=certificate.user,
+        action="courses.certificate.read",
+        subject=certificate,
+        organisation=organisation,
+    )
+    return certificate
 
 
 @login_required
 def certificate_download(request, code):
     certificate = certificate_ensure_pdf(certificate=_certificate_for_reader(request.user, code))
-    return FileResponse(
-        certificate.pdf.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        certificate.pdf,
         filename=f"certificate-{certificate.course.slug}.pdf",
         content_type="application/pdf",
     )
@@ -515,8 +537,8 @@ def learner_record_list(request, slug):
         organisation=organisation, course=filters.get("course"), status=filters.get("status") or ""
     )
     export = request.GET.get("export")
-    audit_record(
-        actor=request.user,
+    record_organisation_read(
+        viewer=request.user,
         action="courses.learner_records.read",
         organisation=organisation,
         detail={
@@ -553,7 +575,10 @@ def assign(request, slug):
     if request.method == "POST" and form.is_valid():
         people = _people_to_assign(organisation, form.cleaned_data)
         result = enrolment_assign(
-            course=form.cleaned_data["course"], people=people, by=request.user
+            course=form.cleaned_data["course"],
+            people=people,
+            by=request.user,
+            organisation=organisation,
         )
         _report_assignment(request, form.cleaned_data["course"], result)
         return redirect("courses:learner-records", slug=organisation.slug)

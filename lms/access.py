@@ -21,6 +21,14 @@ def get_organisation_for_role(*, user: User, slug: str, roles=STAFF_ROLES) -> Or
     return organisation
 
 
+def get_organisation_for_member(*, user: User, slug: str) -> Organisation:
+    """An organisation the person belongs to today, in any role."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not user_roles_in(user=user, organisation=organisation):
+        raise Http404("No such organisation.")
+    return organisation
+
+
 def get_invitation_for_staff(*, organisation: Organisation, pk: int, roles) -> Invitation:
     """An invitation in the organisation for one of the roles this person may invite."""
     return get_object_or_404(Invitation, organisation=organisation, pk=pk, role__in=roles)

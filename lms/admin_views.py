@@ -1,12 +1,16 @@
 """Wagtail admin pieces for the kernel: user forms for our user model, a read-only audit log."""
 
 from django import forms
+from django.db import transaction
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.users.forms import UserCreationForm, UserEditForm
+from wagtail.users.views import users as wagtail_user_views
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from lms.models import AuditEvent, Membership, Organisation, User
+from lms.services import audit_record
 
 _USER_FIELDS = ["email", "display_name", "pronouns", "is_superuser", "groups"]
 
@@ -31,7 +35,50 @@ class AdminUserEditForm(UserEditForm):
         widgets = {"groups": forms.CheckboxSelectMultiple}
 
 
+def _access(user: User | None) -> dict:
+    """What a person may do in the admin: the superuser flag and their groups (e.g. Editors)."""
+    if user is None or user.pk is None:
+        return {"superuser": False, "groups": []}
+    return {
+        "superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("pk", flat=True)),
+    }
+
+
+def _audit_access_change(request, user: User, before: dict) -> None:
+    """Making someone a superuser or an editor is a role change: one audit event, ids only."""
+    after = _access(user)
+    if after != before:
+        audit_record(
+            actor=request.user,
+            action="user.access_changed",
+            subject=user,
+            subject_user=user,
+            detail={"before": before, "after": after},
+        )
+
+
+class AuditedUserCreateView(wagtail_user_views.CreateView):
+    @transaction.atomic
+    def save_instance(self):
+        user = super().save_instance()
+        _audit_access_change(self.request, user, _access(None))
+        return user
+
+
+class AuditedUserEditView(wagtail_user_views.EditView):
+    @transaction.atomic
+    def save_instance(self):
+        before = _access(User.objects.get(pk=self.object.pk))
+        user = super().save_instance()
+        _audit_access_change(self.request, user, before)
+        return user
+
+
 class UserViewSet(WagtailUserViewSet):
+    add_view_class = AuditedUserCreateView
+    edit_view_class = AuditedUserEditView
+
     def get_form_class(self, for_update=False):
         return AdminUserEditForm if for_update else AdminUserCreationForm
 
@@ -47,8 +94,46 @@ class OrganisationViewSet(ModelViewSet):
     search_fields = ["name"]
 
 
+def _audit_membership(request, membership: Membership, action: str) -> None:
+    audit_record(
+        actor=request.user,
+        action=action,
+        subject=membership,
+        subject_user=membership.user,
+        organisation=membership.organisation,
+        detail={"role": membership.role, "where": "admin"},
+    )
+
+
+class MembershipCreateView(generic.CreateView):
+    @transaction.atomic
+    def save_instance(self):
+        membership = super().save_instance()
+        _audit_membership(self.request, membership, "membership.added")
+        return membership
+
+
+class MembershipEditView(generic.EditView):
+    @transaction.atomic
+    def save_instance(self):
+        membership = super().save_instance()
+        _audit_membership(self.request, membership, "membership.changed")
+        return membership
+
+
+class MembershipDeleteView(generic.DeleteView):
+    @transaction.atomic
+    def delete_action(self):
+        # Written first, while the row (and so its id) still exists.
+        _audit_membership(self.request, self.object, "membership.deleted")
+        super().delete_action()
+
+
 class MembershipViewSet(ModelViewSet):
     model = Membership
+    add_view_class = MembershipCreateView
+    edit_view_class = MembershipEditView
+    delete_view_class = MembershipDeleteView
     icon = "user"
     menu_label = "Memberships"
     add_to_admin_menu = True
@@ -69,8 +154,30 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
         return action == "view" and super().user_has_permission(user, action)
 
 
+class AuditEventIndexView(generic.IndexView):
+    """Reading the log in the admin is audited like reading it in the product."""
+
+    def get(self, request, *args, **kwargs):
+        audit_record(actor=request.user, action="audit.log.read", detail={"where": "admin"})
+        return super().get(request, *args, **kwargs)
+
+
+class AuditEventInspectView(generic.InspectView):
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        audit_record(
+            actor=request.user,
+            action="audit.log.read",
+            subject=self.object,
+            detail={"where": "admin"},
+        )
+        return response
+
+
 class AuditEventViewSet(ModelViewSet):
     model = AuditEvent
+    index_view_class = AuditEventIndexView
+    inspect_view_class = AuditEventInspectView
     icon = "history"
     menu_label = "Audit log"
     add_to_admin_menu = True

@@ -29,6 +29,8 @@ def _kernel_items(request) -> list[NavItem]:
             )
     if request.user.has_perm("wagtailadmin.access_admin"):
         items.append(NavItem("Admin", reverse("wagtailadmin_home"), order=900))
+    if request.user.is_superuser:
+        items.append(NavItem("Audit log", reverse("lms:audit-log-all"), order=910))
     items.append(NavItem("Your account", reverse("lms:account"), order=950))
     return items
 

@@ -137,3 +137,48 @@ class ProfileForm(PlainErrorsMixin, forms.ModelForm):
         model = User
         fields = ["display_name", "pronouns"]
         labels = {"display_name": "Your name", "pronouns": "Your pronouns (optional)"}
+
+
+class AuditLogFilterForm(PlainErrorsMixin, forms.Form):
+    """Filters for the audit log: a person (who acted, or whom it was about), what happened,
+    and a date range. Dates can be wrong, so problems are shown in the error summary."""
+
+    person = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Anyone",
+        label="Person",
+        error_messages={"invalid_choice": "Choose a person from the list."},
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        label="What happened",
+        error_messages={"invalid_choice": "Choose what happened from the list."},
+    )
+    date_from = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the first day as a real date, like 2026-03-27."},
+    )
+    date_to = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the last day as a real date, like 2026-03-31."},
+    )
+
+    def __init__(self, *args, people, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["person"].label_from_instance = lambda user: (
+            f"{user.display_name} ({user.email})" if user.display_name else user.email
+        )
+        self.fields["kind"].choices = [("", "Anything"), *kinds]
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("date_from"), cleaned.get("date_to")
+        if first and last and last < first:
+            self.add_error("date_to", "The last day must be the same as or after the first day.")
+        return cleaned

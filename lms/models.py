@@ -152,6 +152,36 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()}, {self.organisation}"
 
 
+class HistoryShare(models.Model):
+    """A person's choice to let an organisation's staff see what they did before joining it.
+
+    Without one, staff of an organisation see a person's records from the day the person joined
+    it (see `lms.policy.history_visible_from`). The person may stop sharing at any time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="history_shares"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="history_shares"
+    )
+    shared_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-shared_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                condition=models.Q(ended_at__isnull=True),
+                name="lms_one_open_history_share",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} shares their history with {self.organisation}"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise TypeError("Audit events are append-only.")
@@ -188,6 +218,10 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at"]
         default_permissions = ("view",)
+        # An organisation's log is read newest first, filtered by organisation.
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="lms_audit_org_created"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"

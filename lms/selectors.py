@@ -2,10 +2,19 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 
-from lms.models import STAFF_ROLES, Invitation, Membership, Organisation, Role, User
+from lms.models import (
+    STAFF_ROLES,
+    HistoryShare,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,35 @@ def roles_for_user(*, user: User) -> list[OrganisationRoles]:
     return result
 
 
+@dataclass(frozen=True)
+class RecordSharing:
+    """What one organisation's staff see of a person's records (docs/privacy.md)."""
+
+    organisation: Organisation
+    joined_on: date
+    shared_since: datetime | None  # the person shared their earlier history with it
+
+
+def record_sharing_for(*, user: User) -> list[RecordSharing]:
+    """For each organisation the person belongs to: since when its staff see their records."""
+    organisations = [entry.organisation for entry in roles_for_user(user=user)]
+    joined = dict(
+        Membership.objects.filter(user=user, organisation__in=organisations)
+        .values("organisation_id")
+        .annotate(first=Min("active_from"))
+        .values_list("organisation_id", "first")
+    )
+    shares = dict(
+        HistoryShare.objects.filter(user=user, ended_at=None).values_list(
+            "organisation_id", "shared_at"
+        )
+    )
+    return [
+        RecordSharing(organisation, joined[organisation.pk], shares.get(organisation.pk))
+        for organisation in organisations
+    ]
+
+
 def user_roles_in(*, user: User, organisation: Organisation) -> frozenset[str]:
     for entry in roles_for_user(user=user):
         if entry.organisation.pk == organisation.pk:
@@ -73,4 +111,18 @@ def open_invitations_for_organisation(*, organisation: Organisation) -> QuerySet
         Invitation.objects.filter(organisation=organisation, accepted_at__isnull=True)
         .select_related("invited_by")
         .order_by("-created_at")
+    )
+
+
+def organisation_shared_by(*, user: User, other: User) -> Organisation | None:
+    """The first organisation (by name) where both people hold a role today: where a decision
+    one of them makes about the other belongs in the audit log."""
+    active = Membership.objects.active()
+    return (
+        Organisation.objects.filter(
+            pk__in=active.filter(user=user).values("organisation_id"),
+        )
+        .filter(pk__in=active.filter(user=other).values("organisation_id"))
+        .order_by("name")
+        .first()
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lms.models import (
     AuditEvent,
+    HistoryShare,
     Invitation,
     Membership,
     Organisation,
@@ -121,7 +122,7 @@ def invitation_create(
         action="invitation.created",
         subject=invitation,
         organisation=organisation,
-        detail={"email": email, "role": role},
+        detail={"role": role},
     )
     enqueue("lms.tasks.send_invitation_email", invitation.pk)
     return invitation
@@ -157,16 +158,22 @@ def invitation_withdraw(*, invitation: Invitation, by: User) -> None:
         action="invitation.withdrawn",
         subject=invitation,
         organisation=invitation.organisation,
-        detail={"email": invitation.email},
+        detail={"role": invitation.role},
     )
     invitation.delete()
 
 
 @transaction.atomic
 def invitation_accept(
-    *, invitation: Invitation, user: User | None = None, display_name: str = "", password: str = ""
+    *,
+    invitation: Invitation,
+    user: User | None = None,
+    display_name: str = "",
+    password: str = "",
+    share_history: bool = False,
 ) -> User:
-    """Accept an invitation: create the account if needed and give it the invited role.
+    """Accept an invitation: create the account if needed and give it the invited role. Someone
+    who already has records may choose to share their earlier history with the organisation.
 
     Locks the invitation row, so two clicks at once make one account and one membership.
     """
@@ -197,7 +204,47 @@ def invitation_accept(
         organisation=invitation.organisation,
         detail={"role": invitation.role},
     )
+    if share_history:
+        history_share_start(user=user, organisation=invitation.organisation)
     return user
+
+
+# --- Sharing one's history with an organisation ---------------------------------------------------
+
+
+@transaction.atomic
+def history_share_start(*, user: User, organisation: Organisation) -> HistoryShare:
+    """The person lets the organisation's staff see what they did before joining it. Asking
+    twice keeps one share."""
+    if not Membership.objects.active().filter(user=user, organisation=organisation).exists():
+        raise ValidationError(f"You do not belong to {organisation}.")
+    share, created = HistoryShare.objects.get_or_create(
+        user=user, organisation=organisation, ended_at=None
+    )
+    if created:
+        audit_record(
+            actor=user,
+            action="lms.history.shared",
+            subject=share,
+            subject_user=user,
+            organisation=organisation,
+        )
+    return share
+
+
+def history_share_end(*, user: User, organisation: Organisation) -> int:
+    """The person stops sharing their earlier history with the organisation."""
+    ended = HistoryShare.objects.filter(user=user, organisation=organisation, ended_at=None).update(
+        ended_at=timezone.now()
+    )
+    if ended:
+        audit_record(
+            actor=user,
+            action="lms.history.unshared",
+            subject_user=user,
+            organisation=organisation,
+        )
+    return ended
 
 
 # --- Memberships ------------------------------------------------------------------------------

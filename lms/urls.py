@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import views
+from lms import audit_views, draft_pages, views
 
 app_urls = (
     [
@@ -28,6 +28,11 @@ app_urls = (
         ),
         path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
         path("accounts/", views.account, name="account"),
+        path(
+            "accounts/history/<slug:slug>/",
+            views.history_share_view,
+            name="history-share",
+        ),
         path("invitations/<str:token>/", views.invitation_accept_view, name="invitation-accept"),
         path("organisations/<slug:slug>/people/", views.members, name="members"),
         path("organisations/<slug:slug>/people/invite/", views.invite, name="invite"),
@@ -51,11 +56,15 @@ app_urls = (
             views.membership_end_view,
             name="membership-end",
         ),
+        path("organisations/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
+        path("audit/", audit_views.audit_log_all, name="audit-log-all"),
     ],
     "lms",
 )
 
 urlpatterns = [
+    # Ahead of Wagtail's admin: views that keep drafts from people who cannot edit them.
+    path("admin/", include(draft_pages.urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include(app_urls)),
@@ -67,7 +76,12 @@ urlpatterns = [
 if settings.DEBUG:
     from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Images only. Documents are served by Wagtail's serve view, which checks that a live page
+    # uses them (lms.documents); serving MEDIA_ROOT whole would hand out drafts' documents.
+    for folder in ("original_images", "images"):
+        urlpatterns += static(
+            f"{settings.MEDIA_URL}{folder}/", document_root=settings.MEDIA_ROOT / folder
+        )
 
 # Wagtail's page serving comes last: it matches every path that nothing above claimed.
 urlpatterns.append(path("", include(wagtail_urls)))

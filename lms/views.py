@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lms.access import (
@@ -17,6 +18,7 @@ from lms.access import (
     get_invitation_for_staff,
     get_member,
     get_membership_for_org_admin,
+    get_organisation_for_member,
     get_organisation_for_role,
     roles_person_may_invite,
 )
@@ -31,9 +33,16 @@ from lms.forms import (
 )
 from lms.models import Role, User
 from lms.queue import enqueue
-from lms.selectors import members_of_organisation, open_invitations_for_organisation
+from lms.selectors import (
+    members_of_organisation,
+    open_invitations_for_organisation,
+    record_sharing_for,
+    roles_for_user,
+)
 from lms.services import (
     InvitationLinkError,
+    history_share_end,
+    history_share_start,
     invitation_accept,
     invitation_create,
     invitation_from_token,
@@ -107,12 +116,36 @@ def account(request):
         )
         messages.success(request, "Your details have been saved.")
         return redirect("lms:account")
-    return render(request, "lms/account.html", {"form": form})
+    return render(
+        request,
+        "lms/account.html",
+        {"form": form, "record_sharing": record_sharing_for(user=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def history_share_view(request, slug):
+    """The person shares their earlier history with one of their organisations, or stops."""
+    organisation = get_organisation_for_member(user=request.user, slug=slug)
+    if request.POST.get("share") == "yes":
+        history_share_start(user=request.user, organisation=organisation)
+        messages.success(
+            request, f"{organisation} can now see what you did before you joined them."
+        )
+    else:
+        history_share_end(user=request.user, organisation=organisation)
+        messages.success(
+            request,
+            f"{organisation} now sees only what you have done since you joined them.",
+        )
+    return redirect(f"{reverse('lms:account')}#record-sharing")
 
 
 # --- Invitations ------------------------------------------------------------------------------
 
 
+@never_cache  # shows the invitee's email to someone not yet signed in
 def invitation_accept_view(request, token):
     try:
         invitation = invitation_from_token(token=token)
@@ -161,7 +194,11 @@ def _accept_as_existing_user(request, invitation, existing):
         return render(request, "lms/invitation_sign_in.html", {"invitation": invitation})
     if request.method == "POST":
         try:
-            invitation_accept(invitation=invitation, user=request.user)
+            invitation_accept(
+                invitation=invitation,
+                user=request.user,
+                share_history=request.POST.get("share_history") == "yes",
+            )
         except InvitationLinkError as error:
             return render(
                 request,
@@ -171,7 +208,11 @@ def _accept_as_existing_user(request, invitation, existing):
             )
         messages.success(request, f"You have joined {invitation.organisation}.")
         return redirect("/")
-    return render(request, "lms/invitation_confirm.html", {"invitation": invitation})
+    return render(
+        request,
+        "lms/invitation_confirm.html",
+        {"invitation": invitation, "current": roles_for_user(user=request.user)},
+    )
 
 
 @login_required

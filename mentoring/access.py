@@ -2,26 +2,42 @@
 
 Every helper returns the object the person may act on, or raises Http404. A mentee, their mentor
 and their organisation's coordinators see different parts of the same records: the views choose
-what to show from `role_in(...)`, and the privacy table in DESIGN.md is the rule.
+what to show from `role_in(...)`; docs/privacy.md is the rule and `lms.policy` holds the
+relations between people.
 """
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from lms.models import STAFF_ROLES, Membership, Organisation, Role, User
+from lms.models import Membership, Organisation, Role, User
+from lms.policy import MentorRelationship
 from mentoring.models import Concern, MentorProfile, MentorRequest, Mentorship, SupervisionSession
 
 TRAINEE, MENTOR = "trainee", "mentor"
 
 
-def is_mentor_of(mentor: User, peer: User) -> bool:
-    """`mentor` is `peer`'s mentor today (an active or paused mentorship). Plugged into
-    pathways through the `pathways_is_mentor_of` hook."""
-    if not (mentor and peer and mentor.is_authenticated):
-        return False
-    return Mentorship.objects.filter(
-        mentor=mentor, trainee=peer, status__in=[Mentorship.ACTIVE, Mentorship.PAUSED]
-    ).exists()
+def mentor_relationship(person: User) -> MentorRelationship | None:
+    """The person's current mentorship (active or paused), as the kernel's policy asks for it
+    through the `mentor_relationship` hook. Consent given in it ends with it."""
+    mentorship = (
+        Mentorship.objects.filter(trainee=person, status__in=[Mentorship.ACTIVE, Mentorship.PAUSED])
+        .select_related("mentor")
+        .first()
+    )
+    if mentorship is None:
+        return None
+    return MentorRelationship(
+        mentor_id=mentorship.mentor_id,
+        mentor_name=str(mentorship.mentor),
+        organisation_id=mentorship.organisation_id,
+        key=relationship_key(mentorship),
+        started_at=mentorship.started_at or mentorship.created_at,
+    )
+
+
+def relationship_key(mentorship: Mentorship) -> str:
+    """The name consent given in this mentorship is recorded under."""
+    return f"mentorship:{mentorship.pk}"
 
 
 def current_mentorship_between(*, mentor: User, trainee_id: int) -> Mentorship:
@@ -38,18 +54,6 @@ def current_mentorship_between(*, mentor: User, trainee_id: int) -> Mentorship:
     if mentorship is None:
         raise Http404("No such mentee.")
     return mentorship
-
-
-def holds_role(*, user: User, organisation: Organisation, roles) -> bool:
-    return (
-        Membership.objects.active()
-        .filter(user=user, organisation=organisation, role__in=set(roles))
-        .exists()
-    )
-
-
-def is_staff_of(*, user: User, organisation: Organisation) -> bool:
-    return user.is_superuser or holds_role(user=user, organisation=organisation, roles=STAFF_ROLES)
 
 
 def get_mentorship_for_participant(*, user: User, pk: int) -> Mentorship:

@@ -563,6 +563,9 @@ class WellnessPlan(models.Model):
     shared_with = models.ForeignKey(
         Mentorship, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    shared_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the peer shared it in the current mentorship."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from lms.context_processors import NavItem
 from lms.dashboard import Panel
 from lms.models import STAFF_ROLES, Role
+from lms.policy import record_organisation_read
 from lms.selectors import roles_for_user, user_roles_in
 from mentoring.selectors.dashboard import (
     coordinator_dashboard,
@@ -55,14 +56,27 @@ def coordinator_panel(request):
     organisations = [e.organisation for e in roles_for_user(user=request.user) if e.is_staff]
     if not organisations:
         return None
+    dashboard = coordinator_dashboard(organisations=organisations, viewer=request.user)
+    _record_concerns_shown(request, dashboard)
     return Panel(
         title="Concerns and supervision",
         template_name="mentoring/panels/coordinator.html",
-        context={
-            "dashboard": coordinator_dashboard(organisations=organisations, viewer=request.user)
-        },
+        context={"dashboard": dashboard},
         order=12,
     )
+
+
+def _record_concerns_shown(request, dashboard) -> None:
+    """The panel names people a concern is about: one audit event per organisation whose
+    concerns it shows, listing them (each organisation's admins read their own log)."""
+    for entry in dashboard.concerns:
+        if entry.newest:
+            record_organisation_read(
+                viewer=request.user,
+                action="mentoring.concern_panel.read",
+                organisation=entry.organisation,
+                detail={"concerns": [concern.pk for concern in entry.newest]},
+            )
 
 
 def navigation(request):

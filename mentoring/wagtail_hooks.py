@@ -1,13 +1,13 @@
-"""How mentoring plugs into the layers below: the pathways mentor check, dashboard panels,
+"""How mentoring plugs into the layers below: the kernel's mentor relation, dashboard panels,
 navigation, organisation tabs and demo data."""
 
 from wagtail import hooks
 
 from mentoring import panels
-from mentoring.access import is_mentor_of
+from mentoring.access import mentor_relationship
 from mentoring.demo import seed_mentoring
 
-hooks.register("pathways_is_mentor_of", is_mentor_of)
+hooks.register("mentor_relationship", mentor_relationship)
 hooks.register("dashboard_panels", panels.trainee_panel)
 hooks.register("dashboard_panels", panels.mentor_panel)
 hooks.register("dashboard_panels", panels.coordinator_panel)

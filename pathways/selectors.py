@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from courses.models import CourseCompletion
 from lms.models import Membership, Organisation, Role, User
+from lms.policy import in_organisation_context
 from pathways.models import (
     Competence,
     CompetenceDomain,
@@ -190,13 +191,19 @@ class TimelineEvent:
     text: str
 
 
-def timeline(*, user: User, limit: int = 50) -> list[TimelineEvent]:
-    """Stages reached, competences signed off and courses completed, newest first."""
+def timeline(*, user: User, since: datetime | None = None, limit: int = 50) -> list[TimelineEvent]:
+    """Stages reached, competences signed off and courses completed, newest first; from
+    `since` only, when given."""
+    decisions = StageDecision.objects.filter(membership__user=user, outcome=StageDecision.CONFIRMED)
+    sign_offs = SignOff.objects.filter(user=user, withdraws__isnull=True, withdrawn_by__isnull=True)
+    completions = CourseCompletion.objects.filter(enrolment__user=user)
+    if since is not None:
+        decisions = decisions.filter(decided_at__gte=since)
+        sign_offs = sign_offs.filter(signed_off_at__gte=since)
+        completions = completions.filter(completed_at__gte=since)
     events = [
         TimelineEvent(d.decided_at, "stage", f"Reached {d.to_stage.title}")
-        for d in StageDecision.objects.filter(
-            membership__user=user, outcome=StageDecision.CONFIRMED
-        ).select_related("to_stage")[:limit]
+        for d in decisions.select_related("to_stage")[:limit]
     ]
     events += [
         TimelineEvent(
@@ -205,31 +212,31 @@ def timeline(*, user: User, limit: int = 50) -> list[TimelineEvent]:
             f"{s.competence.code} {s.competence.name} signed off"
             + (f" by {s.signed_off_by.display_name}" if s.signed_off_by else ""),
         )
-        for s in SignOff.objects.filter(
-            user=user, withdraws__isnull=True, withdrawn_by__isnull=True
-        ).select_related("competence", "signed_off_by")[:limit]
+        for s in sign_offs.select_related("competence", "signed_off_by")[:limit]
     ]
     events += [
         TimelineEvent(c.completed_at, "course", f"Completed {c.enrolment.course.title}")
-        for c in CourseCompletion.objects.filter(enrolment__user=user).select_related(
-            "enrolment__course"
-        )[:limit]
+        for c in completions.select_related("enrolment__course")[:limit]
     ]
     return sorted(events, key=lambda event: event.when, reverse=True)[:limit]
 
 
-def evidence_for_user(*, user: User) -> QuerySet[Evidence]:
-    return (
-        Evidence.objects.filter(user=user)
-        .select_related("competence")
-        .prefetch_related("reviews__reviewer")
-    )
+def evidence_for_user(*, user: User, since: datetime | None = None) -> QuerySet[Evidence]:
+    """A person's evidence; only what they sent from `since`, when given."""
+    evidence = Evidence.objects.filter(user=user)
+    if since is not None:
+        evidence = evidence.filter(submitted_at__gte=since)
+    return evidence.select_related("competence").prefetch_related("reviews__reviewer")
 
 
 def evidence_waiting_for_review(*, organisation: Organisation) -> QuerySet[Evidence]:
+    """Evidence sent for review by the organisation's people, in its context (docs/privacy.md)."""
     people = Membership.objects.active().filter(organisation=organisation).values("user_id")
+    waiting = Evidence.objects.filter(user__in=people, status=Evidence.SUBMITTED)
     return (
-        Evidence.objects.filter(user__in=people, status=Evidence.SUBMITTED)
+        in_organisation_context(
+            waiting, organisation=organisation, person_field="user", moment_field="submitted_at"
+        )
         .select_related("user", "competence")
         .order_by("submitted_at")
     )

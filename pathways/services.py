@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from lms.models import Organisation, User
 from lms.queue import enqueue
+from lms.selectors import organisation_shared_by
 from lms.services import audit_record
-from pathways.files import check_evidence_file
+from lms.uploads import display_filename
+from pathways.files import evidence_file_to_store
 from pathways.models import (
     Aspirations,
     Competence,
@@ -27,18 +29,35 @@ from pathways.selectors import person_progress, readiness_for_organisation
 # --- Joining and moving along a pathway -------------------------------------------------------
 
 
-def pathway_join(*, user: User, pathway: Pathway, stage: Stage | None = None) -> PathwayMembership:
-    """Put a person on a pathway (at its first stage unless told otherwise); idempotent."""
+def pathway_join(
+    *,
+    user: User,
+    pathway: Pathway,
+    stage: Stage | None = None,
+    by: User | None = None,
+    organisation: Organisation | None = None,
+) -> PathwayMembership:
+    """Put a person on a pathway (at its first stage unless told otherwise); idempotent. When
+    a coordinator (`by`) does it, it is their decision and goes in the audit log."""
     stage = stage or pathway.stages.order_by("sort_order").first()
     if stage is None:
         raise ValidationError(f"{pathway} has no stages yet.")
     try:
         with transaction.atomic():
-            membership, _ = PathwayMembership.objects.get_or_create(
+            membership, created = PathwayMembership.objects.get_or_create(
                 user=user, pathway=pathway, defaults={"stage": stage}
             )
     except IntegrityError:
-        membership = PathwayMembership.objects.get(user=user, pathway=pathway)
+        membership, created = PathwayMembership.objects.get(user=user, pathway=pathway), False
+    if created and by is not None:
+        audit_record(
+            actor=by,
+            action="pathways.pathway.joined",
+            subject=membership,
+            subject_user=user,
+            organisation=organisation,
+            detail={"pathway": pathway.pk, "stage": stage.pk},
+        )
     return membership
 
 
@@ -83,7 +102,7 @@ def stage_decide(
         subject=decision,
         subject_user=membership.user,
         organisation=organisation,
-        detail={"to_stage": to_stage.title},
+        detail={"to_stage": to_stage.pk},
     )
     enqueue("pathways.tasks.send_stage_decision_email", decision.pk)
     return decision
@@ -133,14 +152,13 @@ def evidence_submit(
         raise ValidationError("Choose the competence or the kind of evidence this is for.")
     if not statement.strip() and upload is None:
         raise ValidationError({"statement": "Write a statement or attach a file (or both)."})
-    if upload is not None:
-        check_evidence_file(upload)
+    stored = evidence_file_to_store(upload) if upload is not None else None
     evidence = Evidence(
         user=user, competence=competence, evidence_kind=evidence_kind, statement=statement
     )
-    if upload is not None:
-        evidence.original_filename = upload.name[:255]
-        evidence.file.save(upload.name, upload, save=False)
+    if stored is not None:
+        evidence.original_filename = display_filename(upload.name)
+        evidence.file.save(upload.name, stored, save=False)  # saved under a random name
     evidence.save()
     return evidence
 
@@ -180,7 +198,7 @@ def evidence_review(
         action=f"pathways.evidence.{outcome}",
         subject=evidence,
         subject_user=evidence.user,
-        organisation=organisation,
+        organisation=organisation or organisation_shared_by(user=reviewer, other=evidence.user),
     )
     enqueue("pathways.tasks.send_evidence_review_email", review.pk)
     return review
@@ -193,7 +211,13 @@ def sign_off(*, user: User, competence: Competence, by: User, note: str = "") ->
     signoff = SignOff.objects.create(
         user=user, competence=competence, signed_off_by=by, note=note.strip()
     )
-    audit_record(actor=by, action="pathways.sign_off", subject=signoff, subject_user=user)
+    audit_record(
+        actor=by,
+        action="pathways.sign_off",
+        subject=signoff,
+        subject_user=user,
+        organisation=organisation_shared_by(user=by, other=user),
+    )
     return signoff
 
 
@@ -216,6 +240,7 @@ def sign_off_withdraw(*, signoff: SignOff, by: User, note: str) -> SignOff:
         action="pathways.sign_off.withdrawn",
         subject=correction,
         subject_user=signoff.user,
+        organisation=organisation_shared_by(user=by, other=signoff.user),
     )
     return correction
 

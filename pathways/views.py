@@ -5,20 +5,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
 from lms.forms import add_service_errors
-from lms.services import audit_record
+from lms.policy import (
+    has_history_elsewhere,
+    history_visible_from,
+    is_mentor_of,
+    is_staff_for,
+    record_organisation_read,
+)
+from lms.uploads import accepts_upload, private_file_response
 from pathways import exports
 from pathways.access import (
     get_evidence_for_viewer,
     get_person_for_staff,
-    is_staff_for,
+    record_evidence_read,
     record_pathway_read,
 )
+from pathways.files import evidence_content_type
 from pathways.forms import (
     AspirationsForm,
     EvidenceForm,
@@ -52,14 +59,17 @@ from pathways.services import (
 PEOPLE_PER_PAGE = 100
 
 
-def _pathway_context(person, viewer):
+def _pathway_context(person, viewer, *, since=None):
+    """What a person's pathway page shows; records from before `since` are left out (staff of
+    an organisation the person joined later, unless the person shared their history)."""
     aspirations = Aspirations.objects.filter(user=person).first()
     return {
         "person": person,
         "progress": person_progress(user=person),
-        "timeline": timeline(user=person),
+        "timeline": timeline(user=person, since=since),
         "aspirations": aspirations,
-        "evidence": evidence_for_user(user=person),
+        "evidence": evidence_for_user(user=person, since=since),
+        "history_since": since,
         "pause": current_pause(user=person),
         "is_self": person.pk == viewer.pk,
     }
@@ -128,6 +138,7 @@ def _evidence_choices(user):
     return competences, kinds
 
 
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
 def evidence_new(request):
     competences, kinds = _evidence_choices(request.user)
@@ -165,10 +176,10 @@ def evidence_file(request, pk):
     evidence = get_evidence_for_viewer(viewer=request.user, pk=pk)
     if not evidence.file:
         return redirect("pathways:mine")
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        evidence.file,
         filename=evidence.original_filename or "evidence",
+        content_type=evidence_content_type(evidence.file.name),
     )
 
 
@@ -182,7 +193,12 @@ def person_pathway(request, slug, user_id):
     )
     person = get_person_for_staff(viewer=request.user, organisation=organisation, user_id=user_id)
     record_pathway_read(viewer=request.user, person=person, organisation=organisation)
-    context = _pathway_context(person, request.user)
+    mentor = is_mentor_of(viewer=request.user, person=person)
+    since = None if mentor else history_visible_from(organisation=organisation, person=person)
+    context = _pathway_context(person, request.user, since=since)
+    context["history_elsewhere"] = since is not None and has_history_elsewhere(
+        person=person, organisation=organisation, before=since
+    )
     staff = is_staff_for(viewer=request.user, person=person, organisation=organisation)
     progress = context["progress"]
     context.update(
@@ -243,7 +259,9 @@ def join_pathway(request, slug, user_id):
     )
     if form.is_valid():
         try:
-            pathway_join(user=person, **form.cleaned_data)
+            pathway_join(
+                user=person, by=request.user, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
@@ -256,19 +274,24 @@ def join_pathway(request, slug, user_id):
 @login_required
 def evidence_queue(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
+    waiting = list(evidence_waiting_for_review(organisation=organisation))
+    # One event for the page, naming each piece of evidence it put in front of the reader.
+    record_organisation_read(
+        viewer=request.user,
+        action="pathways.evidence_queue.read",
+        organisation=organisation,
+        detail={"evidence": [evidence.pk for evidence in waiting]},
+    )
     return render(
         request,
         "pathways/evidence_queue.html",
-        {
-            "organisation": organisation,
-            "waiting": evidence_waiting_for_review(organisation=organisation),
-        },
+        {"organisation": organisation, "waiting": waiting},
     )
 
 
 @login_required
 def evidence_review_view(request, pk):
-    evidence = get_evidence_for_viewer(viewer=request.user, pk=pk)
+    evidence = get_evidence_for_viewer(viewer=request.user, pk=pk, audit_read=False)
     if evidence.user_id == request.user.pk:
         return redirect("pathways:mine")
     form = ReviewForm(request.POST or None)
@@ -280,6 +303,8 @@ def evidence_review_view(request, pk):
         else:
             messages.success(request, f"Thank you. {evidence.user} has been told.")
             return redirect("/")
+    # Only a decision was made when the review went through; otherwise the page shows it.
+    record_evidence_read(viewer=request.user, evidence=evidence)
     return render(request, "pathways/evidence_review.html", {"evidence": evidence, "form": form})
 
 
@@ -299,8 +324,8 @@ def readiness(request, slug):
         role=filters.get("role") or None,
     )
     export = request.GET.get("export")
-    audit_record(
-        actor=request.user,
+    record_organisation_read(
+        viewer=request.user,
         action="pathways.readiness.read",
         organisation=organisation,
         detail={"export": export or ""},

@@ -5,6 +5,7 @@ from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
 from django.urls import reverse
 from wagtail import hooks
 
+from lms.access import can_manage_roles
 from lms.context_processors import NavItem
 
 register = template.Library()
@@ -59,6 +60,10 @@ def organisation_tabs(context, organisation):
     hook (`fn(request, organisation) -> list[NavItem]`)."""
     request = context["request"]
     tabs = [NavItem("People", reverse("lms:members", args=[organisation.slug]), order=10)]
+    if can_manage_roles(user=request.user, organisation=organisation):
+        tabs.append(
+            NavItem("Audit log", reverse("lms:audit-log", args=[organisation.slug]), order=90)
+        )
     for hook in hooks.get_hooks("organisation_tabs"):
         tabs.extend(hook(request, organisation))
     tabs.sort(key=lambda tab: tab.order)

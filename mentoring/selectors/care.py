@@ -16,8 +16,9 @@ from django.db.models import (
 )
 
 from courses.models import Reflection
-from courses.selectors import reflections_shared_with_mentor
+from courses.selectors import reflections_shared_in
 from lms.models import Organisation, User
+from mentoring.access import relationship_key
 from mentoring.models import (
     WELLNESS_PLAN_SECTIONS,
     Concern,
@@ -140,10 +141,14 @@ def shared_plan_for_mentor(*, mentor: User, trainee_id: int) -> WellnessPlan | N
 
 
 def shared_reflections_for_mentor(*, mentorship: Mentorship) -> QuerySet[Reflection]:
-    """The reflections the mentee chose to share, for the mentor of a current mentorship."""
+    """The reflections the mentee shared with this mentor in this mentorship, while it lasts."""
     if mentorship.status not in SHARING_STATUSES:
         return Reflection.objects.none()
-    return reflections_shared_with_mentor(peer=mentorship.trainee).order_by("-updated_at")
+    return reflections_shared_in(
+        peer=mentorship.trainee,
+        mentor_id=mentorship.mentor_id,
+        relationship=relationship_key(mentorship),
+    ).order_by("-updated_at")
 
 
 @dataclass(frozen=True)

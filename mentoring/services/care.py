@@ -9,9 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from lms.models import User
+from lms.policy import is_staff_of
 from lms.queue import enqueue
 from lms.services import audit_record
-from mentoring.access import is_staff_of
 from mentoring.models import (
     WELLNESS_PLAN_SECTIONS,
     Concern,
@@ -107,7 +107,7 @@ def concern_respond(
             "This concern is already closed, so nothing more can be added to it. If something "
             "new has happened, the mentor can raise a new concern."
         )
-    if not is_staff_of(user=by, organisation=concern.organisation):
+    if not is_staff_of(viewer=by, organisation=concern.organisation):
         raise ValidationError("Only the organisation's coordinators can respond to a concern.")
     action_taken = (action_taken or "").strip()
     if not action_taken:
@@ -179,6 +179,20 @@ def wellness_plan_share(
                     "can share it once you are working with one."
                 }
             )
+    before = plan.shared_with
+    if (before and before.pk) == (target and target.pk):
+        return plan  # saving the plan again with the same choice decides nothing
     plan.shared_with = target
-    plan.save(update_fields=["shared_with"])
+    plan.shared_at = timezone.now() if target else None
+    plan.save(update_fields=["shared_with", "shared_at"])
+    # Filed under the mentorship it was shared in (or stopped being shared in).
+    mentorship = target or before
+    audit_record(
+        actor=user,
+        action="mentoring.wellness_plan.shared" if target else "mentoring.wellness_plan.unshared",
+        subject=plan,
+        subject_user=user,
+        organisation=mentorship.organisation,
+        detail={"mentorship": mentorship.pk},
+    )
     return plan

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from lms.models import Membership, Organisation, Role, User
+from lms.models import Organisation, Role, User
+from lms.policy import holds_role
 from lms.services import audit_record
 from mentoring.models import (
     SPECIALISMS,
@@ -88,12 +89,7 @@ def mentor_profile_save(
 ) -> MentorProfile:
     """Create or update the person's mentor profile in the organisation. One per person and
     organisation: the unique constraint turns a second, simultaneous save into an update."""
-    holds_role = (
-        Membership.objects.active()
-        .filter(user=user, organisation=organisation, role=Role.MENTOR)
-        .exists()
-    )
-    if not holds_role:
+    if not holds_role(user=user, organisation=organisation, roles={Role.MENTOR}):
         raise ValidationError(f"Only mentors at {organisation} can write a mentor profile there.")
     if not isinstance(capacity, int) or not 1 <= capacity <= 12:
         raise ValidationError({"capacity": "Choose a number of mentees from 1 to 12."})

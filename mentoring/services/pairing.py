@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from courses.services import reflection_shares_end
 from lms.models import Organisation, Role, User
+from lms.policy import holds_role, is_staff_of
 from lms.queue import enqueue
 from lms.sanitiser import clean_html
 from lms.services import audit_record
-from mentoring.access import holds_role, is_staff_of
+from mentoring.access import relationship_key
 from mentoring.models import (
     EndReason,
     MentorProfile,
@@ -103,7 +105,7 @@ def mentor_request_propose(
     *, organisation: Organisation, trainee: User, mentor: User, by: User, message: str
 ) -> MentorRequest:
     """A coordinator proposes a pairing. Nothing starts until both people have said yes."""
-    if not is_staff_of(user=by, organisation=organisation):
+    if not is_staff_of(viewer=by, organisation=organisation):
         raise ValidationError("Only the organisation's coordinators can propose a pairing.")
     if not holds_role(user=trainee, organisation=organisation, roles={Role.PEER}):
         raise ValidationError({"trainee": f"{trainee} is not a peer at {organisation}."})
@@ -450,7 +452,8 @@ def mentorship_resume(*, mentorship: Mentorship, by: User) -> Mentorship:
 @transaction.atomic
 def mentorship_end(*, mentorship: Mentorship, by: User, reason: str, note: str = "") -> Mentorship:
     """Either person ends the mentorship, with a no-fault reason. The rows stay as history,
-    a wellness plan shared in it stops being shared, and the trainee may choose again."""
+    what the trainee shared in it (wellness plan, reflections) stops being shared, and the
+    trainee may choose again."""
     mentorship = _locked(mentorship, by=by)
     if mentorship.status == Mentorship.ENDED:
         raise ValidationError("This mentorship has already ended.")
@@ -462,7 +465,8 @@ def mentorship_end(*, mentorship: Mentorship, by: User, reason: str, note: str =
     mentorship.end_reason = reason
     mentorship.end_note = note.strip()
     mentorship.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "end_note"])
-    WellnessPlan.objects.filter(shared_with=mentorship).update(shared_with=None)
+    WellnessPlan.objects.filter(shared_with=mentorship).update(shared_with=None, shared_at=None)
+    reflection_shares_end(relationship=relationship_key(mentorship))
     _audit(
         by=by, verb="end", subject=mentorship, organisation=mentorship.organisation, reason=reason
     )

@@ -16,6 +16,7 @@ from django.utils.dateformat import format as format_date
 from lms.models import User
 from lms.queue import enqueue
 from lms.sanitiser import clean_html
+from lms.services import audit_record
 from mentoring.models import (
     SUPERVISION_TOPICS,
     ActionItem,
@@ -113,6 +114,19 @@ def _tell_mentee(session: SupervisionSession) -> None:
     enqueue("mentoring.tasks.send_session_to_confirm_email", session.pk)
 
 
+def _audit(session: SupervisionSession, *, by: User, verb: str) -> None:
+    """One event per decision on a session: ids only, never the summary, notes or check-in."""
+    mentorship = session.mentorship
+    audit_record(
+        actor=by,
+        action=f"mentoring.session.{verb}",
+        subject=session,
+        subject_user=mentorship.trainee,
+        organisation=mentorship.organisation,
+        detail={"mentorship": mentorship.pk},
+    )
+
+
 @transaction.atomic
 def session_log(
     *,
@@ -180,6 +194,7 @@ def session_log(
     )
     if clean_html(private_notes):
         SessionPrivateNote.objects.create(session=session, author=by, body=private_notes)
+    _audit(session, by=by, verb="logged")
     _tell_mentee(session)
     return session
 
@@ -228,6 +243,8 @@ def session_edit(
     session.save()
     _sync_actions(session, actions)
     _save_private_note(session=session, by=by, private_notes=private_notes)
+    session.mentorship = mentorship
+    _audit(session, by=by, verb="edited")
     _tell_mentee(session)
     return session
 
@@ -280,6 +297,7 @@ def session_confirm(
     session.wellbeing_checkin = wellbeing_checkin
     session.dispute_note = ""
     session.save(update_fields=["status", "confirmed_at", "wellbeing_checkin", "dispute_note"])
+    _audit(session, by=by, verb="confirmed")
     return session
 
 
@@ -305,6 +323,7 @@ def session_dispute(*, session: SupervisionSession, by: User, note: str) -> Supe
     session.status = SupervisionSession.DISPUTED
     session.dispute_note = note
     session.save(update_fields=["status", "dispute_note"])
+    _audit(session, by=by, verb="disputed")
     return session
 
 
@@ -332,9 +351,12 @@ def feedback_give(
         raise ValidationError(FEEDBACK_TWICE_MESSAGE)
     try:
         with transaction.atomic():
-            return SessionFeedback.objects.create(
+            feedback = SessionFeedback.objects.create(
                 session=session, rating=rating, comment=(comment or "").strip()
             )
     except IntegrityError:
         # Two submits at the same moment: the first one stands.
         raise ValidationError(FEEDBACK_TWICE_MESSAGE) from None
+    # Organisations see feedback only in aggregate, so neither the rating nor the words go in.
+    _audit(session, by=by, verb="feedback_given")
+    return feedback

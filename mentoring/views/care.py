@@ -11,8 +11,8 @@ from django.urls import path
 from lms.access import get_organisation_for_role
 from lms.forms import add_service_errors
 from lms.models import Role
+from lms.policy import record_organisation_read, record_read
 from lms.selectors import roles_for_user
-from lms.services import audit_record
 from mentoring.access import (
     MENTOR,
     current_mentorship_between,
@@ -71,6 +71,14 @@ def concern_new(request, pk):
 def concern_list(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     concerns = list(concerns_for_organisation(organisation=organisation, viewer=request.user))
+    if concerns:
+        # One event for the page, naming each concern it showed (not one per row).
+        record_organisation_read(
+            viewer=request.user,
+            action="mentoring.concern_list.read",
+            organisation=organisation,
+            detail={"concerns": [concern.pk for concern in concerns]},
+        )
     return render(
         request,
         "mentoring/concern_list.html",
@@ -101,11 +109,11 @@ def concern_detail(request, slug, pk):
             )
             return redirect("mentoring:concern", slug=organisation.slug, pk=concern.pk)
     # Every time a coordinator has the mentor's words in front of them, it is written down.
-    audit_record(
-        actor=request.user,
+    record_read(
+        viewer=request.user,
+        person=concern.about,
         action="mentoring.concern.read",
         subject=concern,
-        subject_user=concern.about,
         organisation=organisation,
     )
     return render(
@@ -182,11 +190,11 @@ def mentee_plan(request, user_id):
     plan = shared_plan_for_mentor(mentor=request.user, trainee_id=user_id)
     if plan is None:
         raise Http404("No shared plan.")
-    audit_record(
-        actor=request.user,
+    record_read(
+        viewer=request.user,
+        person=plan.user,
         action="mentoring.wellness_plan.read",
         subject=plan,
-        subject_user=plan.user,
         organisation=plan.shared_with.organisation,
     )
     return render(
@@ -205,10 +213,10 @@ def mentee_plan(request, user_id):
 def mentee_reflections(request, user_id):
     mentorship = current_mentorship_between(mentor=request.user, trainee_id=user_id)
     reflections = list(shared_reflections_for_mentor(mentorship=mentorship))
-    audit_record(
-        actor=request.user,
+    record_read(
+        viewer=request.user,
+        person=mentorship.trainee,
         action="mentoring.reflections.read",
-        subject_user=mentorship.trainee,
         organisation=mentorship.organisation,
         detail={"reflections": [reflection.pk for reflection in reflections]},
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
 from lms.forms import add_service_errors
+from lms.policy import record_organisation_read
 from mentoring import access
 from mentoring.calendar import next_session_ics
 from mentoring.forms.pairing import (
@@ -209,14 +210,26 @@ def propose(request, slug):
                 "them both; it goes ahead only if both say yes.",
             )
             return redirect("mentoring:propose", slug=organisation.slug)
+    peers = peers_free_to_pair_with_wishes(organisation=organisation)
+    mentors = mentors_with_room_facts(organisation=organisation)
+    # The page shows trainees' wishes in their own words and mentors' lived experience.
+    record_organisation_read(
+        viewer=request.user,
+        action="mentoring.propose_page.read",
+        organisation=organisation,
+        detail={
+            "peers": [peer.user.pk for peer in peers],
+            "mentors": [mentor.user.pk for mentor in mentors],
+        },
+    )
     return render(
         request,
         "mentoring/propose_form.html",
         {
             "organisation": organisation,
             "form": form,
-            "peers": peers_free_to_pair_with_wishes(organisation=organisation),
-            "mentors": mentors_with_room_facts(organisation=organisation),
+            "peers": peers,
+            "mentors": mentors,
             "proposals": proposals_waiting_in(organisation=organisation),
         },
     )

@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
 from lms.forms import add_service_errors
-from lms.services import audit_record
+from lms.policy import record_organisation_read, record_read
 from mentoring.access import (
     MENTOR,
     TRAINEE,
@@ -171,11 +172,11 @@ def session_detail(request, pk):
     mentorship = session.mentorship
     if session.wellbeing_checkin is not None and request.user.pk == mentorship.mentor_id:
         # The check-in is the mentee's own word on how they are: a sensitive read.
-        audit_record(
-            actor=request.user,
+        record_read(
+            viewer=request.user,
+            person=mentorship.trainee,
             action="mentoring.session.read",
             subject=session,
-            subject_user=mentorship.trainee,
             organisation=mentorship.organisation,
         )
     return _session_page(request, session)
@@ -236,7 +237,11 @@ def action_done(request, pk):
     else:
         messages.success(request, f"Marked done: {action.description}")
     next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
+    # Django's own check, not ours: /\evil.example starts with one slash, yet browsers read it
+    # as //evil.example and leave the site.
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(next_url)
     return redirect("mentoring:session", pk=action.session_id)
 
@@ -280,7 +285,9 @@ def session_feedback(request, pk):
 @login_required
 def coverage(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    audit_record(actor=request.user, action="mentoring.coverage.read", organisation=organisation)
+    record_organisation_read(
+        viewer=request.user, action="mentoring.coverage.read", organisation=organisation
+    )
     return render(
         request,
         "mentoring/coverage.html",

@@ -8,11 +8,13 @@ import io
 import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from courses.models import REFLECTION_MAX_CHARACTERS, Reflection
+from courses.models import REFLECTION_MAX_CHARACTERS, Reflection, ReflectionShare
 from courses.selectors import live_modules
-from courses.services import enrolment_create, reflection_save
+from courses.services import enrolment_create, reflection_save, reflection_share
+from mentoring.models import Mentorship
 from tests.courses.builders import make_course, reflection_prompt, text
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +93,7 @@ def test_saved_reflection_is_private_by_default_and_says_so(client, personas, jo
     assert reflection.user == personas.peer
     assert _plain(reflection.body) == PRIVATE_WORDS
     assert reflection.prompt == "What does being listened to mean to you?"
-    assert reflection.shared_with_mentor is False
+    assert not reflection.shares.exists()
     assert "private to you" in _text(response)
 
 
@@ -224,22 +226,34 @@ def _share(client, reflection, shared, **kwargs):
     )
 
 
-def test_peer_shares_a_reflection_with_their_mentor_and_stops_again(client, personas, journal):
+@pytest.fixture
+def mentored(personas):
+    """Pat has Mo as their mentor today."""
+    return Mentorship.objects.create(
+        organisation=personas.home,
+        trainee=personas.peer,
+        mentor=personas.mentor,
+        status=Mentorship.ACTIVE,
+        started_at=timezone.now(),
+    )
+
+
+def test_peer_shares_a_reflection_with_their_mentor_and_stops_again(
+    client, personas, journal, mentored
+):
     reflection = _saved(personas, journal)
 
     shared = _share(client, reflection, True)
-    reflection.refresh_from_db()
-    assert reflection.shared_with_mentor is True
-    assert "Your mentor can now read this reflection." in _text(shared)
-    assert "Shared with your mentor" in _text(shared)
+    assert reflection.shares.get(ended_at=None).shared_with == personas.mentor
+    assert "Mo Mentor can now read this reflection" in _text(shared)
+    assert "Shared with Mo Mentor since" in _text(shared)
 
     unshared = _share(client, reflection, False)
-    reflection.refresh_from_db()
-    assert reflection.shared_with_mentor is False
+    assert not reflection.shares.filter(ended_at=None).exists()
     assert "This reflection is private to you again." in _text(unshared)
 
 
-def test_sharing_from_the_module_page_returns_to_the_module(client, personas, journal):
+def test_sharing_from_the_module_page_returns_to_the_module(client, personas, journal, mentored):
     reflection = _saved(personas, journal)
 
     response = _share(client, reflection, True, next=journal.module.url)
@@ -324,9 +338,8 @@ def test_nobody_else_can_share_or_delete_my_reflection(client, personas, journal
     )
 
     assert response.status_code == 404
-    assert list(Reflection.objects.values_list("pk", "shared_with_mentor")) == [
-        (reflection.pk, False)
-    ]
+    assert list(Reflection.objects.values_list("pk", flat=True)) == [reflection.pk]
+    assert not ReflectionShare.objects.exists()
 
 
 def test_share_and_delete_by_get_are_refused(client, personas, journal):
@@ -335,17 +348,19 @@ def test_share_and_delete_by_get_are_refused(client, personas, journal):
     for action in ("share", "delete"):
         url = reverse(f"courses:reflection-{action}", args=[reflection.pk])
         assert client.get(url).status_code == 405
-    assert Reflection.objects.filter(shared_with_mentor=False).count() == 1
+    assert Reflection.objects.count() == 1
+    assert not ReflectionShare.objects.exists()
 
 
 # --- Nobody else sees them ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("who", ["mentor", "coordinator", "org_admin", "editor"])
-def test_others_never_see_a_peers_reflection_on_their_pages(client, personas, journal, who):
+def test_others_never_see_a_peers_reflection_on_their_pages(
+    client, personas, journal, mentored, who
+):
     reflection = _saved(personas, journal)
-    reflection.shared_with_mentor = True  # shared, and still not shown on these pages
-    reflection.save()
+    reflection_share(reflection=reflection)  # shared, and still not shown on these pages
     client.force_login(getattr(personas, who))
     urls = ["/", reverse("courses:reflections"), journal.course.url]
 

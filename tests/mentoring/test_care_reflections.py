@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses.models import Reflection
+from courses.models import Reflection, ReflectionShare
 from courses.selectors import live_modules
-from courses.services import reflection_set_shared
+from courses.services import reflection_share, reflection_unshare
 from lms.models import AuditEvent, Role
 from mentoring.models import EndReason, Mentorship
 from mentoring.services.pairing import mentorship_end
@@ -41,14 +41,17 @@ def module():
 
 
 def _reflection(user, module, body, *, shared, prompt_id=None):
-    return Reflection.objects.create(
+    """A reflection, shared (if asked) with the writer's mentor of today."""
+    reflection = Reflection.objects.create(
         user=user,
         module=module,
         prompt_id=prompt_id or f"prompt-{Reflection.objects.count()}",
         prompt="What does being listened to mean to you?",
         body=f"<p>{body}</p>",
-        shared_with_mentor=shared,
     )
+    if shared:
+        reflection_share(reflection=reflection)
+    return reflection
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def mentorship(personas):
 
 
 @pytest.fixture
-def reflections(personas, module):
+def reflections(personas, module, mentorship):
     return (
         _reflection(personas.peer, module, SHARED_WORDS, shared=True),
         _reflection(personas.peer, module, PRIVATE_WORDS, shared=False),
@@ -85,7 +88,7 @@ def test_the_mentor_reads_only_the_reflections_that_were_shared(
 def test_stopping_sharing_takes_a_reflection_off_the_mentors_page(
     client, personas, mentorship, reflections
 ):
-    reflection_set_shared(reflection=reflections[0], shared=False)
+    reflection_unshare(reflection=reflections[0])
     client.force_login(personas.mentor)
 
     page = _text(client.get(_url(personas.peer)))
@@ -144,7 +147,10 @@ def test_another_mentor_cannot_read_them_by_changing_the_id(
 ):
     stranger = UserFactory()
     MembershipFactory(user=stranger, organisation=personas.home, role=Role.PEER)
-    _reflection(stranger, module, "Someone else's words.", shared=True)
+    theirs = _reflection(stranger, module, "Someone else's words.", shared=False)
+    ReflectionShare.objects.create(
+        reflection=theirs, shared_with=personas.mentor, relationship="mentorship:0"
+    )
     client.force_login(personas.mentor)
 
     assert client.get(_url(stranger)).status_code == 404
@@ -168,3 +174,151 @@ def test_the_page_runs_the_same_number_of_queries_for_1_and_8_reflections(
         lambda: client.get(_url(personas.peer)),
         lambda: [_reflection(personas.peer, module, "More.", shared=True) for _ in range(7)],
     )
+
+
+# --- Consent names a person and ends with the mentorship --------------------------------------
+
+
+def _share_on_the_page(client, reflection):
+    return client.post(
+        reverse("courses:reflection-share", args=[reflection.pk]), {"shared": "yes"}, follow=True
+    )
+
+
+def test_with_no_mentor_there_is_nobody_to_share_with_and_the_page_says_so(
+    client, personas, module
+):
+    reflection = _reflection(personas.peer, module, SHARED_WORDS, shared=False)
+    client.force_login(personas.peer)
+
+    listing = _text(client.get(reverse("courses:reflections")))
+    answer = _text(_share_on_the_page(client, reflection))
+
+    assert "You do not have a mentor at the moment, so there is nobody to share" in listing
+    assert "Share with" not in listing
+    assert "so there is nobody to share this with. It stays private to you." in answer
+    assert not ReflectionShare.objects.exists()
+
+
+def test_a_reflection_shared_before_choosing_a_mentor_is_not_shown_to_the_new_mentor(
+    client, personas, module
+):
+    """The defect: "Share with my mentor" pressed with no mentor, then a mentor chosen later."""
+    reflection = _reflection(personas.peer, module, SHARED_WORDS, shared=False)
+    client.force_login(personas.peer)
+    _share_on_the_page(client, reflection)
+    Mentorship.objects.create(
+        organisation=personas.home,
+        trainee=personas.peer,
+        mentor=personas.mentor,
+        status=Mentorship.ACTIVE,
+        started_at=timezone.now(),
+    )
+    client.force_login(personas.mentor)
+
+    page = _text(client.get(_url(personas.peer)))
+
+    assert SHARED_WORDS not in page
+    assert "has not shared any reflections with you" in page
+
+
+def test_sharing_names_the_mentor_and_the_day(client, personas, mentorship, module):
+    reflection = _reflection(personas.peer, module, SHARED_WORDS, shared=False)
+    client.force_login(personas.peer)
+
+    answer = _text(_share_on_the_page(client, reflection))
+
+    share = ReflectionShare.objects.get()
+    assert (share.shared_with, share.relationship) == (
+        personas.mentor,
+        f"mentorship:{mentorship.pk}",
+    )
+    today = timezone.localtime().strftime("%-d %b %Y")
+    assert f"Shared with Mo Mentor since {today}" in answer
+    assert "Mo Mentor can now read this reflection" in answer
+    assert "Stop sharing with Mo Mentor" in answer
+
+
+def test_sharing_twice_keeps_one_share(client, personas, mentorship, module):
+    reflection = _reflection(personas.peer, module, SHARED_WORDS, shared=False)
+    client.force_login(personas.peer)
+
+    _share_on_the_page(client, reflection)
+    _share_on_the_page(client, reflection)
+
+    assert ReflectionShare.objects.filter(ended_at=None).count() == 1
+
+
+def test_sharing_and_unsharing_are_audited_as_the_peers_own_decisions(
+    client, personas, mentorship, module
+):
+    reflection = _reflection(personas.peer, module, SHARED_WORDS, shared=False)
+    client.force_login(personas.peer)
+
+    _share_on_the_page(client, reflection)
+    client.post(reverse("courses:reflection-share", args=[reflection.pk]), {"shared": "no"})
+
+    events = AuditEvent.objects.filter(action__startswith="courses.reflection.").order_by("pk")
+    assert [(e.action, e.actor, e.subject_user, e.organisation) for e in events] == [
+        ("courses.reflection.shared", personas.peer, personas.peer, personas.home),
+        ("courses.reflection.unshared", personas.peer, personas.peer, personas.home),
+    ]
+
+
+def test_ending_the_mentorship_ends_every_share_made_in_it(
+    client, personas, mentorship, reflections
+):
+    mentorship_end(mentorship=mentorship, by=personas.peer, reason=EndReason.MOVING_ON)
+
+    assert not ReflectionShare.objects.filter(ended_at=None).exists()
+    client.force_login(personas.peer)
+    listing = _text(client.get(reverse("courses:reflections")))
+    assert "Shared with" not in listing
+    assert listing.count("Private to you") == 2
+
+
+@pytest.mark.parametrize("next_mentor", ["mentor", "other_mentor_at_home"])
+def test_a_new_mentorship_sees_only_what_is_shared_in_it(
+    client, personas, mentorship, reflections, module, next_mentor
+):
+    """Whether the next mentor is someone new or the same person again, consent given in the
+    ended mentorship does not carry over."""
+    mentorship_end(mentorship=mentorship, by=personas.peer, reason=EndReason.MOVING_ON)
+    mentor = personas.mentor
+    if next_mentor == "other_mentor_at_home":
+        mentor = UserFactory(display_name="Nia Next")
+        MembershipFactory(user=mentor, organisation=personas.home, role=Role.MENTOR)
+    Mentorship.objects.create(
+        organisation=personas.home,
+        trainee=personas.peer,
+        mentor=mentor,
+        status=Mentorship.ACTIVE,
+        started_at=timezone.now(),
+    )
+    client.force_login(mentor)
+    assert SHARED_WORDS not in _text(client.get(_url(personas.peer)))
+
+    reflection_share(reflection=reflections[1])
+
+    page = _text(client.get(_url(personas.peer)))
+    assert PRIVATE_WORDS in page
+    assert SHARED_WORDS not in page
+
+
+def test_a_share_left_open_by_an_old_relationship_is_still_not_shown(
+    client, personas, mentorship, reflections
+):
+    """Belt and braces: even if an ended mentorship's share were never closed, it belongs to
+    that relationship and no other."""
+    Mentorship.objects.filter(pk=mentorship.pk).update(status=Mentorship.ENDED)
+    Mentorship.objects.create(
+        organisation=personas.home,
+        trainee=personas.peer,
+        mentor=personas.mentor,
+        status=Mentorship.ACTIVE,
+        started_at=timezone.now(),
+    )
+    assert ReflectionShare.objects.filter(ended_at=None).count() == 1
+    client.force_login(personas.mentor)
+
+    assert SHARED_WORDS not in _text(client.get(_url(personas.peer)))

@@ -170,12 +170,21 @@ def test_a_peer_shares_their_plan_with_their_mentor_and_can_stop(client, persona
 
     response = client.post(URL, {KEEPS_ME_WELL: PLAN_WORDS, "share": mentorship.pk}, follow=True)
 
-    assert WellnessPlan.objects.get().shared_with == mentorship
+    plan = WellnessPlan.objects.get()
+    assert plan.shared_with == mentorship
+    assert plan.shared_at is not None
     assert f"{personas.mentor.display_name} can read it." in _text(response)
+    today = timezone.localtime().strftime("%-d %b %Y")
+    page = _text(client.get(URL))
+    assert (
+        f"You share this plan with {personas.mentor.display_name}, your mentor, since {today}"
+        in page
+    )
 
     client.post(URL, {KEEPS_ME_WELL: PLAN_WORDS, "share": "private"})
 
-    assert WellnessPlan.objects.get().shared_with is None
+    plan.refresh_from_db()
+    assert (plan.shared_with, plan.shared_at) == (None, None)
 
 
 def test_sharing_with_someone_elses_mentorship_is_refused(client, personas):

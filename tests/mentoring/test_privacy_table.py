@@ -1,4 +1,4 @@
-"""The "Who sees what" table in DESIGN.md, proved for every mentoring record.
+"""The "Who sees what" table in docs/privacy.md, proved for every mentoring record.
 
 Each record carries a sentence nobody would write by accident. Every persona then visits every
 page of the site they might reach — every mentoring page with every id in this world, the
@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import ModulePage, Reflection
+from courses.services import reflection_share
 from lms.models import AuditEvent, Role
 from mentoring.models import (
     ActionItem,
@@ -109,13 +110,10 @@ def world(personas):
     plan = WellnessPlan.objects.create(user=pat, shared_with=mentorship)
     WellnessPlanEntry.objects.create(plan=plan, section="triggers", body=f"<p>{PLAN}</p>")
     module = ModulePage.objects.child_of(make_course()).first()
-    Reflection.objects.create(
-        user=pat,
-        module=module,
-        prompt_id="a",
-        prompt="Choice?",
-        body=f"<p>{REFLECTION}</p>",
-        shared_with_mentor=True,
+    reflection_share(
+        reflection=Reflection.objects.create(
+            user=pat, module=module, prompt_id="a", prompt="Choice?", body=f"<p>{REFLECTION}</p>"
+        )
     )
     Reflection.objects.create(
         user=pat, module=module, prompt_id="b", prompt="Alone?", body=UNSHARED_REFLECTION
@@ -204,7 +202,7 @@ def _what_they_read(client, pages) -> tuple[set[str], dict[str, int]]:
     return seen, statuses
 
 
-# Who sees what: DESIGN.md's table, row by row, for the people in this world.
+# Who sees what: docs/privacy.md's table, row by row, for the people in this world.
 ALLOWED = {
     # The peer: their session summary and actions, their plan and reflections — never the
     # mentor's private notes, never a concern about them, never their feedback shown back as a

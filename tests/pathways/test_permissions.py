@@ -10,6 +10,7 @@ from django.utils import timezone
 from wagtail import hooks
 
 from lms.models import AuditEvent, Membership, Role
+from lms.policy import MentorRelationship
 from pathways.models import (
     Evidence,
     EvidenceReview,
@@ -234,12 +235,20 @@ def test_anonymous_is_sent_to_sign_in_from_their_own_pages(client, name):
 
 @pytest.fixture
 def mentoring_sam(personas, world):
-    """What the mentoring app plugs in: Mo Mentor mentors Sam Subject."""
+    """What the mentoring app plugs into the kernel: Mo Mentor mentors Sam Subject."""
 
-    def is_mentor_of(mentor, peer):
-        return mentor.pk == personas.mentor.pk and peer.pk == world["sam"].pk
+    def mentor_relationship(person):
+        if person.pk != world["sam"].pk:
+            return None
+        return MentorRelationship(
+            mentor_id=personas.mentor.pk,
+            mentor_name=str(personas.mentor),
+            organisation_id=personas.home.pk,
+            key="test:sam",
+            started_at=timezone.now(),
+        )
 
-    with hooks.register_temporarily("pathways_is_mentor_of", is_mentor_of):
+    with hooks.register_temporarily("mentor_relationship", mentor_relationship):
         yield
 
 
