@@ -71,4 +71,8 @@ def test_peer_and_coordinator_screens_have_no_accessibility_violations(demo, pag
     peer_id = demo.people["peer@demo.example"].pk
     problems += [v for path in _pages_for_coordinator(peer_id) for v in _violations(page, path)]
 
+    page.context.clear_cookies()
+    sign_in("orgadmin@demo.example", DEMO_PASSWORD)
+    problems += _violations(page, f"{ORGANISATION}/audit/")
+
     assert not problems, "\n\n".join(problems)
