@@ -3,6 +3,7 @@
 from django.urls import reverse
 from wagtail import hooks
 
+from courses.data_export import courses_export_part
 from courses.demo import seed_courses
 from courses.models import CourseIndexPage
 from courses.selectors import certificates_for_user, courses_in_progress, learning_summaries
@@ -76,3 +77,4 @@ def learning_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_courses)
+hooks.register("data_export", courses_export_part)

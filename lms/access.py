@@ -7,7 +7,7 @@ elsewhere by trying ids.
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from lms.models import STAFF_ROLES, Invitation, Membership, Organisation, Role, User
+from lms.models import STAFF_ROLES, DataExport, Invitation, Membership, Organisation, Role, User
 from lms.selectors import user_roles_in
 
 
@@ -59,3 +59,8 @@ def get_member(*, organisation: Organisation, user_id: int) -> User:
         memberships__in=Membership.objects.active().filter(organisation=organisation)
     ).distinct()
     return get_object_or_404(members, pk=user_id)
+
+
+def get_data_export_for_owner(*, user: User, pk: int) -> DataExport:
+    """A person's own data export. Anyone else's, even for a superuser, is a 404."""
+    return get_object_or_404(DataExport.objects.select_related("user"), pk=pk, user=user)

@@ -36,6 +36,8 @@ KIND_LABELS: dict[str, str] = {
     "user.access_changed": "Changed someone's admin access (superuser or groups)",
     "lms.history.shared": "Shared their earlier records with the organisation",
     "lms.history.unshared": "Stopped sharing their earlier records",
+    "lms.data_export.requested": "Asked for a copy of all their data",
+    "lms.data_export.downloaded": "Downloaded the copy of all their data",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",

@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -286,6 +287,66 @@ class Invitation(models.Model):
     @property
     def is_expired(self):
         return timezone.now() >= self.expires_at
+
+
+def _private_storage():
+    return storages["private"]
+
+
+class DataExport(models.Model):
+    """A person's request for everything held about them, and the zip made for it.
+
+    One request at a time: a second request while one is being prepared is the same request. The
+    zip lives in private storage and may be downloaded by its owner only, until `expires_at`;
+    after that the row stays as the record that it was made (a retention task may delete both).
+    """
+
+    PENDING, READY, FAILED = "pending", "ready", "failed"
+    STATUSES = [
+        (PENDING, "Being prepared"),
+        (READY, "Ready to download"),
+        (FAILED, "Could not be made"),
+    ]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=STATUSES, default=PENDING)
+    file = models.FileField(storage=_private_storage, upload_to="data-exports/", blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this the zip can no longer be downloaded."
+    )
+    downloaded_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last time its owner downloaded it."
+    )
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person was told it is ready (idempotent)."
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # Two clicks, two tabs or two web processes make one request, not two zips.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="lms_one_pending_data_export",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return f"Data export for {self.user} requested {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
+    def can_download(self) -> bool:
+        return self.status == self.READY and bool(self.file) and not self.is_expired
 
 
 class HomePage(Page):

@@ -8,6 +8,7 @@ from django.db.models import Min, Prefetch, Q, QuerySet
 
 from lms.models import (
     STAFF_ROLES,
+    DataExport,
     HistoryShare,
     Invitation,
     Membership,
@@ -126,3 +127,8 @@ def organisation_shared_by(*, user: User, other: User) -> Organisation | None:
         .order_by("name")
         .first()
     )
+
+
+def data_exports_for_user(*, user: User, limit: int = 5) -> list[DataExport]:
+    """The person's most recent "Download my data" requests, newest first."""
+    return list(DataExport.objects.filter(user=user).order_by("-requested_at", "-pk")[:limit])

@@ -1,16 +1,21 @@
-"""Writes for the kernel: invitations, memberships and the audit log."""
+"""Writes for the kernel: invitations, memberships, data exports and the audit log."""
 
+import secrets
+import tempfile
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from lms.data_export import write_export_zip
 from lms.models import (
     AuditEvent,
+    DataExport,
     HistoryShare,
     Invitation,
     Membership,
@@ -20,6 +25,7 @@ from lms.models import (
     _new_nonce,
 )
 from lms.queue import enqueue
+from lms.selectors import organisation_shared_by
 
 _INVITATION_SALT = "lms.invitation"
 
@@ -318,3 +324,82 @@ def user_update_profile(*, user: User, display_name: str, pronouns: str) -> User
     user.pronouns = pronouns.strip()
     user.save(update_fields=["display_name", "pronouns"])
     return user
+
+
+# --- Download my data -------------------------------------------------------------------------
+
+
+def _own_organisation(user: User) -> Organisation | None:
+    # A person's own request, made outside any organisation's pages: filed under the first
+    # organisation they belong to, so that one admin can see it.
+    return organisation_shared_by(user=user, other=user)
+
+
+@transaction.atomic
+def data_export_request(*, user: User) -> tuple[DataExport, bool]:
+    """Ask for everything held about the person; the zip is made in the background. While one
+    request is being prepared, asking again answers with that one (created is False)."""
+    pending = DataExport.objects.filter(user=user, status=DataExport.PENDING).first()
+    if pending is not None:
+        return pending, False
+    try:
+        with transaction.atomic():
+            export = DataExport.objects.create(user=user)
+    except IntegrityError:
+        # A concurrent click made it first; that one stands.
+        return DataExport.objects.get(user=user, status=DataExport.PENDING), False
+    audit_record(
+        actor=user,
+        action="lms.data_export.requested",
+        subject=export,
+        subject_user=user,
+        organisation=_own_organisation(user),
+    )
+    enqueue("lms.tasks.build_data_export", export.pk)
+    return export, True
+
+
+def data_export_build(*, export_id: int) -> DataExport | None:
+    """Make the zip for a pending request; does nothing for one already made. The zip is
+    written outside any transaction (it may take a while) and claimed by a conditional update,
+    so two runs of the task leave one file."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None or export.status != DataExport.PENDING:
+        return export
+    storage = DataExport._meta.get_field("file").storage
+    now = timezone.now()
+    try:
+        with tempfile.TemporaryFile() as out:
+            write_export_zip(user=export.user, out=out, made_at=now)
+            out.seek(0)
+            path = storage.save(f"data-exports/{secrets.token_urlsafe(24)}.zip", File(out))
+    except Exception:
+        # The person sees "could not be made" and may ask again; the error still reaches
+        # django-q2's record of failed tasks.
+        DataExport.objects.filter(pk=export.pk, status=DataExport.PENDING).update(
+            status=DataExport.FAILED
+        )
+        raise
+    claimed = DataExport.objects.filter(pk=export.pk, status=DataExport.PENDING).update(
+        status=DataExport.READY,
+        file=path,
+        ready_at=now,
+        expires_at=now + timedelta(days=settings.DATA_EXPORT_VALID_DAYS),
+    )
+    if not claimed:
+        storage.delete(path)  # another run finished first; its file stands
+    return DataExport.objects.get(pk=export.pk)
+
+
+def data_export_downloaded(*, export: DataExport) -> DataExport:
+    """Record that the owner downloaded their zip (each download is audited)."""
+    export.downloaded_at = timezone.now()
+    DataExport.objects.filter(pk=export.pk).update(downloaded_at=export.downloaded_at)
+    audit_record(
+        actor=export.user,
+        action="lms.data_export.downloaded",
+        subject=export,
+        subject_user=export.user,
+        organisation=_own_organisation(export.user),
+    )
+    return export

@@ -3,12 +3,13 @@
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from lms.emails import absolute_url, send_templated_email
-from lms.models import Invitation, User
-from lms.services import invitation_token
+from lms.models import DataExport, Invitation, User
+from lms.services import data_export_build, invitation_token
 
 
 def send_invitation_email(invitation_id: int) -> None:
@@ -50,3 +51,32 @@ def send_password_reset_email(user_id: int) -> None:
             "reset_url": absolute_url(reverse("lms:password-reset-confirm", args=[uid, token])),
         },
     )
+
+
+def build_data_export(export_id: int) -> None:
+    """Make a person's "Download my data" zip, then tell them it is ready (each once)."""
+    data_export_build(export_id=export_id)
+    send_data_export_email(export_id)
+
+
+def send_data_export_email(export_id: int) -> None:
+    """Email the person a link to their account page, once: no personal content."""
+    with transaction.atomic():
+        export = (
+            DataExport.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=export_id, status=DataExport.READY, emailed_at__isnull=True)
+            .first()
+        )
+        if export is None or not export.user.is_active:
+            return
+        send_templated_email(
+            template="data_export_ready",
+            to=[export.user.email],
+            context={
+                "export": export,
+                "account_url": absolute_url(reverse("lms:account")) + "#your-data",
+            },
+        )
+        export.emailed_at = timezone.now()
+        export.save(update_fields=["emailed_at"])

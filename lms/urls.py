@@ -28,6 +28,12 @@ app_urls = (
         ),
         path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
         path("accounts/", views.account, name="account"),
+        path("accounts/data-export/", views.data_export_request_view, name="data-export"),
+        path(
+            "accounts/data-export/<int:pk>/download/",
+            views.data_export_download,
+            name="data-export-download",
+        ),
         path(
             "accounts/history/<slug:slug>/",
             views.history_share_view,

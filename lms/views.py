@@ -7,14 +7,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lms.access import (
     can_manage_roles,
+    get_data_export_for_owner,
     get_invitation_for_staff,
     get_member,
     get_membership_for_org_admin,
@@ -34,6 +37,7 @@ from lms.forms import (
 from lms.models import Role, User
 from lms.queue import enqueue
 from lms.selectors import (
+    data_exports_for_user,
     members_of_organisation,
     open_invitations_for_organisation,
     record_sharing_for,
@@ -41,6 +45,8 @@ from lms.selectors import (
 )
 from lms.services import (
     InvitationLinkError,
+    data_export_downloaded,
+    data_export_request,
     history_share_end,
     history_share_start,
     invitation_accept,
@@ -52,6 +58,7 @@ from lms.services import (
     membership_end,
     user_update_profile,
 )
+from lms.uploads import private_file_response
 
 MEMBERS_PER_PAGE = 50
 
@@ -119,7 +126,12 @@ def account(request):
     return render(
         request,
         "lms/account.html",
-        {"form": form, "record_sharing": record_sharing_for(user=request.user)},
+        {
+            "form": form,
+            "record_sharing": record_sharing_for(user=request.user),
+            "data_exports": data_exports_for_user(user=request.user),
+            "data_export_valid_days": settings.DATA_EXPORT_VALID_DAYS,
+        },
     )
 
 
@@ -140,6 +152,42 @@ def history_share_view(request, slug):
             f"{organisation} now sees only what you have done since you joined them.",
         )
     return redirect(f"{reverse('lms:account')}#record-sharing")
+
+
+@login_required
+@require_POST
+def data_export_request_view(request):
+    """Download my data: ask once; asking again while it is being prepared changes nothing."""
+    export, created = data_export_request(user=request.user)
+    if created:
+        messages.success(
+            request,
+            "We are gathering your data. We will email you when it is ready to download, "
+            "usually within a few minutes.",
+        )
+    else:
+        messages.info(
+            request,
+            f"You asked for your data at {_moment(export.requested_at)}. We are still gathering "
+            "it and will email you when it is ready.",
+        )
+    return redirect(f"{reverse('lms:account')}#your-data")
+
+
+def _moment(value) -> str:
+    return dateformat.format(timezone.localtime(value), r"H:i \o\n j F Y")
+
+
+@login_required
+def data_export_download(request, pk):
+    export = get_data_export_for_owner(user=request.user, pk=pk)
+    if export.status != export.READY:
+        raise Http404("This download is not ready.")
+    if not export.can_download:
+        return render(request, "lms/data_export_expired.html", status=410)
+    data_export_downloaded(export=export)
+    filename = f"peer-pathways-my-data-{export.ready_at:%Y-%m-%d}.zip"
+    return private_file_response(export.file, filename=filename, content_type="application/zip")
 
 
 # --- Invitations ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from wagtail import hooks
 
 from mentoring import panels
 from mentoring.access import mentor_relationship
+from mentoring.data_export import mentoring_export_part
 from mentoring.demo import seed_mentoring
 
 hooks.register("mentor_relationship", mentor_relationship)
@@ -14,3 +15,4 @@ hooks.register("dashboard_panels", panels.coordinator_panel)
 hooks.register("navigation_items", panels.navigation)
 hooks.register("organisation_tabs", panels.organisation_tabs)
 hooks.register("seed_demo", seed_mentoring)
+hooks.register("data_export", mentoring_export_part)

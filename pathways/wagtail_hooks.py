@@ -30,6 +30,7 @@ from pathways.admin_policies import (
     PathwayPermissionPolicy,
     visible_pathways,
 )
+from pathways.data_export import pathways_export_part
 from pathways.demo import seed_pathways
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.selectors import person_progress, readiness_for_organisation
@@ -342,3 +343,4 @@ def pathway_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_pathways)
+hooks.register("data_export", pathways_export_part)

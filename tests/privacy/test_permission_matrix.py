@@ -40,7 +40,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from courses.models import Enrolment, Reflection, ReflectionShare
-from lms.models import HistoryShare, Invitation, Membership, Role
+from lms.models import DataExport, HistoryShare, Invitation, Membership, Role
 from mentoring.models import (
     ActionItem,
     Concern,
@@ -235,6 +235,17 @@ TABLE: dict[str, Route] = {
         },
         data=lambda world: {"share": "yes"},
         row=lambda world: HistoryShare.objects.filter(user=world.pat, ended_at=None).count(),
+    ),
+    # Download my data: everyone asks for their own (never anyone else's); only Pat downloads
+    # hers, and everyone else, the superuser too, gets 404.
+    "lms:data-export": Route(
+        named("lms:data-export"),
+        get=signed_in(NOT_ALLOWED),
+        post={**signed_in(REDIRECT), PAT: ACTS},
+        row=lambda world: DataExport.objects.filter(user=world.pat).count(),
+    ),
+    "lms:data-export-download": Route(
+        named("lms:data-export-download", lambda world: world.data_export.pk), get=only(PAT)
     ),
     # An organisation's people and invitations: its staff.
     "lms:members": Route(named("lms:members", HOME), get=only(*STAFF)),
@@ -714,7 +725,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         _private_storage_in(private),
         transaction.atomic(),
     ):
-        yield build_world()
+        yield w.with_data_export(build_world())
         transaction.set_rollback(True)
 
 

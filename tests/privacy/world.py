@@ -26,8 +26,13 @@ from courses.services import (
     reflection_save,
     reflection_share,
 )
-from lms.models import Invitation, Membership, Organisation, Role, User
-from lms.services import invitation_create, invitation_token
+from lms.models import DataExport, Invitation, Membership, Organisation, Role, User
+from lms.services import (
+    data_export_build,
+    data_export_request,
+    invitation_create,
+    invitation_token,
+)
 from mentoring.models import (
     ActionItem,
     Concern,
@@ -155,6 +160,7 @@ class World:
     invitation: Invitation
     invitation_token: str
     pat_membership: Membership
+    data_export: DataExport | None = None  # Pat's, ready: see `with_data_export`
 
     @property
     def pat(self) -> User:
@@ -202,6 +208,15 @@ def build_world() -> World:
         invitation_token=invitation_token(invitation=invitation),
         pat_membership=Membership.objects.get(user=pat, organisation=home, role=Role.PEER),
     )
+
+
+def with_data_export(world: World) -> World:
+    """Pat's "Download my data" zip, made and ready. Not in every world: it writes audit events
+    and an export that tests of the request itself would count."""
+    export, _ = data_export_request(user=world.pat)
+    # The task would run after a commit the world never makes, so it is run here.
+    world.data_export = data_export_build(export_id=export.pk)
+    return world
 
 
 def _member(organisation, role, name) -> User:
