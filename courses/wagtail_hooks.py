@@ -4,6 +4,7 @@ from django.urls import reverse
 from wagtail import hooks
 
 from courses.demo import seed_courses
+from courses.erasure import erase_learner_data
 from courses.models import CourseIndexPage
 from courses.selectors import certificates_for_user, courses_in_progress, learning_summaries
 from lms.context_processors import NavItem
@@ -76,3 +77,5 @@ def learning_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_courses)
+
+hooks.register("data_erase", erase_learner_data)

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from lms.erasure import erased_label
 from lms.models import AuditEvent, Membership, Organisation, User
 from lms.spreadsheets import safe_row
 
@@ -36,6 +37,9 @@ KIND_LABELS: dict[str, str] = {
     "user.access_changed": "Changed someone's admin access (superuser or groups)",
     "lms.history.shared": "Shared their earlier records with the organisation",
     "lms.history.unshared": "Stopped sharing their earlier records",
+    "lms.erasure.requested": "Asked to erase a person's data",
+    "lms.erasure.cancelled": "Cancelled the erasure of a person's data",
+    "lms.erasure.completed": "Erased a person's data",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",
@@ -138,7 +142,11 @@ def record_label(event: AuditEvent) -> str:
     return f"{name[:1].upper()}{name[1:]} {event.subject_id}".strip()
 
 
-def _name(user: User | None) -> str:
+def _name(user: User | None, ref: str = "") -> str:
+    # An erased person is named by the opaque reference their events were given, so the log
+    # still tells one erased person's acts from another's without naming either.
+    if ref:
+        return erased_label(ref)
     return (user.display_name or user.email) if user is not None else ""
 
 
@@ -155,9 +163,9 @@ def log_entries(events) -> list[LogEntry]:
     return [
         LogEntry(
             event=event,
-            who=_name(event.actor) or NOBODY,
+            who=_name(event.actor, event.actor_ref) or NOBODY,
             what=describe(event),
-            about=_name(event.subject_user),
+            about=_name(event.subject_user, event.subject_ref),
             record=record_label(event),
         )
         for event in events
@@ -219,11 +227,11 @@ def _csv_row(event: AuditEvent) -> list:
     return [
         timezone.localtime(event.created_at).isoformat(timespec="seconds"),
         event.organisation.name if event.organisation else "",
-        _name(event.actor) or NOBODY,
+        _name(event.actor, event.actor_ref) or NOBODY,
         event.actor_id or "",
         describe(event),
         event.action,
-        _name(event.subject_user),
+        _name(event.subject_user, event.subject_ref),
         event.subject_user_id or "",
         record_label(event),
         _detail_text(event.detail),

@@ -7,6 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from lms.emails import absolute_url, send_templated_email
+from lms.erasure import erasures_due_run, person_erase
 from lms.models import Invitation, User
 from lms.services import invitation_token
 
@@ -50,3 +51,14 @@ def send_password_reset_email(user_id: int) -> None:
             "reset_url": absolute_url(reverse("lms:password-reset-confirm", args=[uid, token])),
         },
     )
+
+
+def erase_person(erasure_id: int) -> None:
+    """Carry out one due erasure (nothing happens if it was cancelled, is not yet due or is
+    done already)."""
+    person_erase(erasure_id=erasure_id)
+
+
+def erase_due_people() -> None:
+    """Scheduled hourly: queue every erasure whose grace period is over."""
+    erasures_due_run()

@@ -6,6 +6,7 @@ from wagtail import hooks
 from mentoring import panels
 from mentoring.access import mentor_relationship
 from mentoring.demo import seed_mentoring
+from mentoring.services.erasure import erase_mentoring_data
 
 hooks.register("mentor_relationship", mentor_relationship)
 hooks.register("dashboard_panels", panels.trainee_panel)
@@ -14,3 +15,4 @@ hooks.register("dashboard_panels", panels.coordinator_panel)
 hooks.register("navigation_items", panels.navigation)
 hooks.register("organisation_tabs", panels.organisation_tabs)
 hooks.register("seed_demo", seed_mentoring)
+hooks.register("data_erase", erase_mentoring_data)

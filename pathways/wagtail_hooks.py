@@ -31,6 +31,7 @@ from pathways.admin_policies import (
     visible_pathways,
 )
 from pathways.demo import seed_pathways
+from pathways.erasure import erase_pathway_data
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.selectors import person_progress, readiness_for_organisation
 
@@ -342,3 +343,5 @@ def pathway_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_pathways)
+
+hooks.register("data_erase", erase_pathway_data)
