@@ -59,3 +59,10 @@ def get_member(*, organisation: Organisation, user_id: int) -> User:
         memberships__in=Membership.objects.active().filter(organisation=organisation)
     ).distinct()
     return get_object_or_404(members, pk=user_id)
+
+
+def get_person_for_erasure(*, organisation: Organisation, user_id: int) -> User:
+    """Someone who holds, or once held, a role in the organisation: its admins may ask to erase
+    them (lms.erasure decides whether they can). Anyone else is a 404."""
+    people = User.objects.filter(memberships__organisation=organisation).distinct()
+    return get_object_or_404(people, pk=user_id)

@@ -31,11 +31,11 @@ from lms.models import (
     User,
 )
 from lms.queue import enqueue
+from lms.selectors import ERASED_DOMAIN
 from lms.services import audit_record
 
 log = logging.getLogger(__name__)
 
-ERASED_DOMAIN = "erased.invalid"
 ERASED_NAME = "Erased person"
 
 

@@ -4,10 +4,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 
 from lms.models import (
     STAFF_ROLES,
+    ErasureRequest,
     HistoryShare,
     Invitation,
     Membership,
@@ -125,4 +126,32 @@ def organisation_shared_by(*, user: User, other: User) -> Organisation | None:
         .filter(pk__in=active.filter(user=other).values("organisation_id"))
         .order_by("name")
         .first()
+    )
+
+
+# The domain of an erased person's placeholder address (`lms.erasure`). ".invalid" can never
+# receive mail, so nothing is ever sent to a placeholder.
+ERASED_DOMAIN = "erased.invalid"
+
+
+def erasures_scheduled_for(*, organisation: Organisation):
+    """The erasures this organisation asked for that have not happened or been cancelled."""
+    return (
+        ErasureRequest.objects.open()
+        .filter(organisation=organisation)
+        .select_related("person")
+        .order_by("erase_after")
+    )
+
+
+def people_who_left(*, organisation: Organisation, limit: int = 50) -> QuerySet[User]:
+    """People who held a role in the organisation and hold none there today, not yet erased,
+    most recent leavers first."""
+    current = Membership.objects.active().filter(organisation=organisation).values("user_id")
+    return (
+        User.objects.filter(memberships__organisation=organisation)
+        .exclude(pk__in=current)
+        .exclude(email__endswith=f"@{ERASED_DOMAIN}")
+        .annotate(left_on=Max("memberships__active_to"))
+        .order_by("-left_on", "display_name")[:limit]
     )
