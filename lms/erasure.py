@@ -132,6 +132,7 @@ def erasure_request_create(
         raise ValidationError(refusal)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this person's data is being erased."})
+    now = timezone.now()
     try:
         with transaction.atomic():
             erasure = ErasureRequest.objects.create(
@@ -139,7 +140,8 @@ def erasure_request_create(
                 organisation=organisation,
                 requested_by=by,
                 reason=reason.strip(),
-                erase_after=timezone.now() if without_grace else erase_after_from(),
+                requested_at=now,
+                erase_after=now if without_grace else erase_after_from(now),
             )
     except IntegrityError:
         raise ValidationError(f"An erasure of {person} is already scheduled.") from None

@@ -198,6 +198,9 @@ class AuditEventQuerySet(models.QuerySet):
         subjects = models.QuerySet(model=self.model, using=self._db)
         return actors + subjects.filter(subject_user_id=user_id).update(subject_ref=ref)
 
+    # Offered on the manager too (Django copies only public names unless told).
+    _pseudonymise_for_erasure.queryset_only = False
+
 
 class AuditEvent(models.Model):
     """Append-only record of a sensitive read or a decision: who, what, when."""
