@@ -5,6 +5,7 @@ from wagtail import hooks
 
 from courses.data_export import courses_export_part
 from courses.demo import seed_courses
+from courses.erasure import erase_learner_data
 from courses.models import CourseIndexPage
 from courses.selectors import certificates_for_user, courses_in_progress, learning_summaries
 from lms.context_processors import NavItem
@@ -78,3 +79,5 @@ def learning_tabs(request, organisation):
 
 hooks.register("seed_demo", seed_courses)
 hooks.register("data_export", courses_export_part)
+
+hooks.register("data_erase", erase_learner_data)

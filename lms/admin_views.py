@@ -1,12 +1,15 @@
 """Wagtail admin pieces for the kernel: user forms for our user model, a read-only audit log."""
 
 from django import forms
+from django.contrib import messages
 from django.db import transaction
+from django.shortcuts import redirect
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views import users as wagtail_user_views
+from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from lms.models import AuditEvent, Membership, Organisation, User
@@ -75,9 +78,40 @@ class AuditedUserEditView(wagtail_user_views.EditView):
         return user
 
 
+# Deleting a person who has records would delete other people's too (a mentee's sessions go
+# with their mentor's mentorship) and leave files on disk: such people are erased instead.
+REFUSE_DELETE = (
+    "{person} has records here, so deleting the account would also delete other people's "
+    "records. Erase their data instead: an admin of their organisation can from its people "
+    'page, or run: manage.py erase_person EMAIL --reason "…"'
+)
+
+
+def has_records(user: User) -> bool:
+    """Whether the person ever held a role anywhere (their records hang off that)."""
+    return Membership.objects.filter(user=user).exists()
+
+
+class UserDeleteView(wagtail_user_views.DeleteView):
+    def dispatch(self, request, *args, **kwargs):
+        person = self.get_object()
+        if has_records(person):
+            messages.error(request, REFUSE_DELETE.format(person=person))
+            return redirect("wagtailusers_users:edit", person.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class UserDeleteBulkAction(DeleteBulkAction):
+    """The bulk delete, refusing people with records (listed as ones it cannot delete)."""
+
+    def check_perm(self, obj):
+        return super().check_perm(obj) and not has_records(obj)
+
+
 class UserViewSet(WagtailUserViewSet):
     add_view_class = AuditedUserCreateView
     edit_view_class = AuditedUserEditView
+    delete_view_class = UserDeleteView
 
     def get_form_class(self, for_update=False):
         return AdminUserEditForm if for_update else AdminUserCreationForm

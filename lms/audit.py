@@ -16,6 +16,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from lms.models import AuditEvent, Membership, Organisation, User
+from lms.selectors import erased_label
 from lms.spreadsheets import safe_row
 
 # Every kind of event, in plain English. Kept in one place so the page, the filter and the CSV
@@ -38,6 +39,9 @@ KIND_LABELS: dict[str, str] = {
     "lms.history.unshared": "Stopped sharing their earlier records",
     "lms.data_export.requested": "Asked for a copy of all their data",
     "lms.data_export.downloaded": "Downloaded the copy of all their data",
+    "lms.erasure.requested": "Asked to erase a person's data",
+    "lms.erasure.cancelled": "Cancelled the erasure of a person's data",
+    "lms.erasure.completed": "Erased a person's data",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",
@@ -140,7 +144,11 @@ def record_label(event: AuditEvent) -> str:
     return f"{name[:1].upper()}{name[1:]} {event.subject_id}".strip()
 
 
-def _name(user: User | None) -> str:
+def _name(user: User | None, ref: str = "") -> str:
+    # An erased person is named by the opaque reference their events were given, so the log
+    # still tells one erased person's acts from another's without naming either.
+    if ref:
+        return erased_label(ref)
     return (user.display_name or user.email) if user is not None else ""
 
 
@@ -157,9 +165,9 @@ def log_entries(events) -> list[LogEntry]:
     return [
         LogEntry(
             event=event,
-            who=_name(event.actor) or NOBODY,
+            who=_name(event.actor, event.actor_ref) or NOBODY,
             what=describe(event),
-            about=_name(event.subject_user),
+            about=_name(event.subject_user, event.subject_ref),
             record=record_label(event),
         )
         for event in events
@@ -221,11 +229,11 @@ def _csv_row(event: AuditEvent) -> list:
     return [
         timezone.localtime(event.created_at).isoformat(timespec="seconds"),
         event.organisation.name if event.organisation else "",
-        _name(event.actor) or NOBODY,
+        _name(event.actor, event.actor_ref) or NOBODY,
         event.actor_id or "",
         describe(event),
         event.action,
-        _name(event.subject_user),
+        _name(event.subject_user, event.subject_ref),
         event.subject_user_id or "",
         record_label(event),
         _detail_text(event.detail),

@@ -182,3 +182,35 @@ class AuditLogFilterForm(PlainErrorsMixin, forms.Form):
         if first and last and last < first:
             self.add_error("date_to", "The last day must be the same as or after the first day.")
         return cleaned
+
+
+class ErasureForm(PlainErrorsMixin, forms.Form):
+    """Asking to erase a person: a reason, and their email address typed out as the check that
+    the right person was chosen."""
+
+    reason = forms.CharField(
+        label="Why is this person's data being erased?",
+        max_length=200,
+        help_text="For example: left in March 2026 and asked for their data to be erased. "
+        "Do not write their name: this reason is kept after the erasure.",
+    )
+    confirm_email = forms.CharField(
+        label="Type their email address to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    required_messages = {
+        "reason": "Say why this person's data is being erased.",
+        "confirm_email": "Type their email address to confirm.",
+    }
+
+    def __init__(self, *args, person: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_confirm_email(self):
+        typed = self.cleaned_data["confirm_email"].strip().lower()
+        if typed != self.person.email.lower():
+            raise forms.ValidationError(
+                "The email address you typed is not theirs. Check it and type it again."
+            )
+        return typed

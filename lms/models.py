@@ -190,6 +190,18 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError("Audit events are append-only.")
 
+    def _pseudonymise_for_erasure(self, *, user_id: int, ref: str) -> int:
+        """The one change the log allows: when a person is erased, the events that name them
+        get an opaque reference, so the log still answers "who read what" without naming them.
+        Only `actor_ref` / `subject_ref` are written; nothing else about an event can change."""
+        base = models.QuerySet(model=self.model, using=self._db)
+        actors = base.filter(actor_id=user_id).update(actor_ref=ref)
+        subjects = models.QuerySet(model=self.model, using=self._db)
+        return actors + subjects.filter(subject_user_id=user_id).update(subject_ref=ref)
+
+    # Offered on the manager too (Django copies only public names unless told).
+    _pseudonymise_for_erasure.queryset_only = False
+
 
 class AuditEvent(models.Model):
     """Append-only record of a sensitive read or a decision: who, what, when."""
@@ -213,6 +225,10 @@ class AuditEvent(models.Model):
     )
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set when the actor or the person it is about is erased: "erased:<opaque>", the same for
+    # every event of that person, so the log can still be read per person without a name.
+    actor_ref = models.CharField(max_length=40, blank=True)
+    subject_ref = models.CharField(max_length=40, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -234,6 +250,65 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Audit events are append-only.")
+
+
+class ErasureRequestQuerySet(models.QuerySet):
+    def open(self):
+        """Requested and neither cancelled nor carried out yet."""
+        return self.filter(cancelled_at__isnull=True, completed_at__isnull=True)
+
+    def due(self, now=None):
+        return self.open().filter(erase_after__lte=now or timezone.now())
+
+
+class ErasureRequest(models.Model):
+    """A decision to erase a person's data after a grace period, during which it can be
+    cancelled. The row stays after the erasure as the record that it happened and why; it
+    points at the anonymised placeholder the person's account becomes."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure_requests"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The organisation whose admin asked; empty when asked from the command line.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=200)
+    requested_at = models.DateTimeField(default=timezone.now)
+    erase_after = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ErasureRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            # Asking twice (or two tabs) cannot schedule two erasures of one person.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(cancelled_at__isnull=True, completed_at__isnull=True),
+                name="lms_one_open_erasure_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["completed_at", "cancelled_at", "erase_after"])]
+
+    def __str__(self):
+        return f"Erasure of account {self.person_id} after {self.erase_after:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cancelled_at is None and self.completed_at is None
 
 
 def _new_nonce():

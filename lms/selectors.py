@@ -4,11 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 
 from lms.models import (
     STAFF_ROLES,
     DataExport,
+    ErasureRequest,
     HistoryShare,
     Invitation,
     Membership,
@@ -132,3 +133,35 @@ def organisation_shared_by(*, user: User, other: User) -> Organisation | None:
 def data_exports_for_user(*, user: User, limit: int = 5) -> list[DataExport]:
     """The person's most recent "Download my data" requests, newest first."""
     return list(DataExport.objects.filter(user=user).order_by("-requested_at", "-pk")[:limit])
+# The domain of an erased person's placeholder address (`lms.erasure`). ".invalid" can never
+# receive mail, so nothing is ever sent to a placeholder.
+ERASED_DOMAIN = "erased.invalid"
+ERASED_NAME = "Erased person"
+
+
+def erased_label(ref: str) -> str:
+    """How the log and every page name an erased person: "Erased person #a1b2c3"."""
+    return f"{ERASED_NAME} #{ref.removeprefix('erased:')[:6]}"
+
+
+def erasures_scheduled_for(*, organisation: Organisation):
+    """The erasures this organisation asked for that have not happened or been cancelled."""
+    return (
+        ErasureRequest.objects.open()
+        .filter(organisation=organisation)
+        .select_related("person")
+        .order_by("erase_after")
+    )
+
+
+def people_who_left(*, organisation: Organisation, limit: int = 50) -> QuerySet[User]:
+    """People who held a role in the organisation and hold none there today, not yet erased,
+    most recent leavers first."""
+    current = Membership.objects.active().filter(organisation=organisation).values("user_id")
+    return (
+        User.objects.filter(memberships__organisation=organisation)
+        .exclude(pk__in=current)
+        .exclude(email__endswith=f"@{ERASED_DOMAIN}")
+        .annotate(left_on=Max("memberships__active_to"))
+        .order_by("-left_on", "display_name")[:limit]
+    )

@@ -178,6 +178,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+# Days between an org admin asking to erase a person and the erasure, during which it can be
+# cancelled (docs/privacy.md, "Erasure").
+ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 14)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 # How long a person's "Download my data" zip can be downloaded once it is ready.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)

@@ -8,6 +8,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from lms.emails import absolute_url, send_templated_email
+from lms.erasure import erasures_due_run, person_erase
 from lms.models import DataExport, Invitation, User
 from lms.services import data_export_build, invitation_token
 
@@ -80,3 +81,12 @@ def send_data_export_email(export_id: int) -> None:
         )
         export.emailed_at = timezone.now()
         export.save(update_fields=["emailed_at"])
+def erase_person(erasure_id: int) -> None:
+    """Carry out one due erasure (nothing happens if it was cancelled, is not yet due or is
+    done already)."""
+    person_erase(erasure_id=erasure_id)
+
+
+def erase_due_people() -> None:
+    """Scheduled hourly: queue every erasure whose grace period is over."""
+    erasures_due_run()

@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import audit_views, draft_pages, views
+from lms import audit_views, draft_pages, erasure_views, views
 
 app_urls = (
     [
@@ -61,6 +61,16 @@ app_urls = (
             "organisations/<slug:slug>/roles/<int:pk>/end/",
             views.membership_end_view,
             name="membership-end",
+        ),
+        path(
+            "organisations/<slug:slug>/people/<int:user_id>/erase/",
+            erasure_views.erasure_confirm,
+            name="erasure-confirm",
+        ),
+        path(
+            "organisations/<slug:slug>/people/<int:user_id>/erase/cancel/",
+            erasure_views.erasure_cancel,
+            name="erasure-cancel",
         ),
         path("organisations/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
         path("audit/", audit_views.audit_log_all, name="audit-log-all"),

@@ -38,8 +38,10 @@ from lms.models import Role, User
 from lms.queue import enqueue
 from lms.selectors import (
     data_exports_for_user,
+    erasures_scheduled_for,
     members_of_organisation,
     open_invitations_for_organisation,
+    people_who_left,
     record_sharing_for,
     roles_for_user,
 )
@@ -270,6 +272,7 @@ def members(request, slug):
     page = Paginator(
         members_of_organisation(organisation=organisation, search=search), MEMBERS_PER_PAGE
     ).get_page(request.GET.get("page"))
+    may_erase = can_manage_roles(user=request.user, organisation=organisation)
     return render(
         request,
         "lms/members.html",
@@ -281,6 +284,9 @@ def members(request, slug):
             "invitations": open_invitations_for_organisation(organisation=organisation),
             "can_manage_roles": can_manage_roles(user=request.user, organisation=organisation),
             "add_role_form": AddRoleForm(),
+            # Erasure is for org admins only (docs/privacy.md, "Erasure").
+            "erasures": erasures_scheduled_for(organisation=organisation) if may_erase else [],
+            "people_who_left": people_who_left(organisation=organisation) if may_erase else [],
         },
     )
 

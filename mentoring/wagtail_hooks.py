@@ -7,6 +7,7 @@ from mentoring import panels
 from mentoring.access import mentor_relationship
 from mentoring.data_export import mentoring_export_part
 from mentoring.demo import seed_mentoring
+from mentoring.services.erasure import erase_mentoring_data
 
 hooks.register("mentor_relationship", mentor_relationship)
 hooks.register("dashboard_panels", panels.trainee_panel)
@@ -16,3 +17,4 @@ hooks.register("navigation_items", panels.navigation)
 hooks.register("organisation_tabs", panels.organisation_tabs)
 hooks.register("seed_demo", seed_mentoring)
 hooks.register("data_export", mentoring_export_part)
+hooks.register("data_erase", erase_mentoring_data)

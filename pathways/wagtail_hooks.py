@@ -32,6 +32,7 @@ from pathways.admin_policies import (
 )
 from pathways.data_export import pathways_export_part
 from pathways.demo import seed_pathways
+from pathways.erasure import erase_pathway_data
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.selectors import person_progress, readiness_for_organisation
 
@@ -344,3 +345,5 @@ def pathway_tabs(request, organisation):
 
 hooks.register("seed_demo", seed_pathways)
 hooks.register("data_export", pathways_export_part)
+
+hooks.register("data_erase", erase_pathway_data)

@@ -40,7 +40,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from courses.models import Enrolment, Reflection, ReflectionShare
-from lms.models import DataExport, HistoryShare, Invitation, Membership, Role
+from lms.models import DataExport, ErasureRequest, HistoryShare, Invitation, Membership, Role
 from mentoring.models import (
     ActionItem,
     Concern,
@@ -284,6 +284,18 @@ TABLE: dict[str, Route] = {
         named("lms:membership-end", HOME, lambda world: world.pat_membership.pk),
         post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
         row=lambda world: _values(Membership, world.pat_membership.pk, "active_to"),
+    ),
+    # Erasing a person's data: org admins of their organisation only. Nothing is scheduled in
+    # the world, so a cancel by someone who may changes nothing and says so.
+    "lms:erasure-confirm": Route(
+        named("lms:erasure-confirm", HOME, PAT_ID),
+        get=only(ORG_ADMIN, SUPERUSER),
+        post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
+        data=lambda world: {"reason": "Left", "confirm_email": world.pat.email},
+        row=lambda world: ErasureRequest.objects.filter(person=world.pat).count(),
+    ),
+    "lms:erasure-cancel": Route(
+        named("lms:erasure-cancel", HOME, PAT_ID), post=only(ORG_ADMIN, SUPERUSER, yes=REDIRECT)
     ),
     # --- Courses: each person's own learning ---
     "courses:enrol": Route(
@@ -865,6 +877,8 @@ UNDER_OTHER_ORGANISATION = {
     "lms:invitation-withdraw": lambda world: [world.invitation.pk],
     "lms:membership-add": lambda world: [world.pat.pk],
     "lms:membership-end": lambda world: [world.pat_membership.pk],
+    "lms:erasure-confirm": lambda world: [world.pat.pk],
+    "lms:erasure-cancel": lambda world: [world.pat.pk],
     "pathways:person": lambda world: [world.pat.pk],
     "pathways:decision": lambda world: [world.pat.pk],
     "pathways:join": lambda world: [world.pat.pk],
