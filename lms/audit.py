@@ -36,6 +36,12 @@ KIND_LABELS: dict[str, str] = {
     "user.access_changed": "Changed someone's admin access (superuser or groups)",
     "lms.history.shared": "Shared their earlier records with the organisation",
     "lms.history.unshared": "Stopped sharing their earlier records",
+    # Two-factor sign-in
+    "lms.two_factor.enabled": "Turned on two-factor sign-in",
+    "lms.two_factor.disabled": "Turned off two-factor sign-in",
+    "lms.two_factor.recovery_code_used": "Signed in with a recovery code",
+    "lms.two_factor.recovery_codes_replaced": "Made new recovery codes",
+    "lms.two_factor.required_changed": "Changed whether staff must use two-factor sign-in",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",
