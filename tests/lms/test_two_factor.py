@@ -2,6 +2,7 @@
 codes, and the requirement for admins and for an organisation's staff."""
 
 import html
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from base64 import b32encode
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -501,3 +503,17 @@ def test_signed_out_people_are_sent_to_sign_in_from_every_new_page(client, perso
         assert client.get(url).url.startswith(LOGIN)
     for url in (reverse("lms:two-factor-off"), reverse("lms:two-factor-recovery-codes")):
         assert client.post(url).url.startswith(LOGIN)
+
+
+def test_a_site_administrator_can_give_someone_who_lost_everything_a_one_off_code(personas):
+    device = turn_on(personas.peer)
+    StaticToken.objects.all().delete()  # every recovery code used up, and the phone lost
+    out = io.StringIO()
+    call_command("addstatictoken", personas.peer.email, stdout=out)
+
+    client = Client()
+    password_step(client, personas.peer)
+    client.post(CODE, {"code": out.getvalue().strip()})
+
+    assert int(signed_in_id(client)) == personas.peer.pk
+    assert device.pk  # their app is untouched and still asked for next time
