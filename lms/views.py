@@ -53,7 +53,7 @@ from lms.services import (
     user_update_profile,
 )
 from lms.two_factor.selectors import has_two_factor
-from lms.two_factor.signin import pending_start
+from lms.two_factor.signin import pending_clear, pending_start
 
 MEMBERS_PER_PAGE = 50
 
@@ -72,6 +72,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        pending_clear(self.request)  # an earlier, unfinished sign-in in this browser
         if not has_two_factor(user=user):
             return super().form_valid(form)
         pending_start(self.request, user=user, next_url=self.get_success_url())

@@ -517,3 +517,13 @@ def test_a_site_administrator_can_give_someone_who_lost_everything_a_one_off_cod
 
     assert int(signed_in_id(client)) == personas.peer.pk
     assert device.pk  # their app is untouched and still asked for next time
+
+
+def test_an_unfinished_sign_in_is_forgotten_when_someone_else_signs_in(client, personas):
+    turn_on(personas.coordinator)
+    password_step(client, personas.coordinator)  # left at the code step
+
+    password_step(client, personas.peer)
+
+    assert int(signed_in_id(client)) == personas.peer.pk
+    assert PENDING_KEY not in client.session
