@@ -42,6 +42,12 @@ KIND_LABELS: dict[str, str] = {
     "lms.erasure.requested": "Asked to erase a person's data",
     "lms.erasure.cancelled": "Cancelled the erasure of a person's data",
     "lms.erasure.completed": "Erased a person's data",
+    # Two-factor sign-in
+    "lms.two_factor.enabled": "Turned on two-factor sign-in",
+    "lms.two_factor.disabled": "Turned off two-factor sign-in",
+    "lms.two_factor.recovery_code_used": "Signed in with a recovery code",
+    "lms.two_factor.recovery_codes_replaced": "Made new recovery codes",
+    "lms.two_factor.required_changed": "Changed whether staff must use two-factor sign-in",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",

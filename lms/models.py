@@ -86,6 +86,10 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    require_two_factor_for_staff = models.BooleanField(
+        default=False,
+        help_text="Coordinators and organisation admins must sign in with a second factor.",
+    )
 
     class Meta:
         ordering = ["name"]

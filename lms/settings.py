@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django_filters",
     "django_q",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,6 +76,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Marks a session verified by a second factor (request.user.is_verified()); then sends
+    # anyone who must use two factors, or has them, to set-up or to sign in again.
+    "django_otp.middleware.OTPMiddleware",
+    "lms.two_factor.middleware.TwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -184,6 +191,13 @@ ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 14)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 # How long a person's "Download my data" zip can be downloaded once it is ready.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
+# Two-factor sign-in (lms.two_factor). Superusers and editors (Wagtail admin access through
+# their groups) must use it wherever DEBUG is off; on a laptop it is optional.
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env_bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", not DEBUG)
+TWO_FACTOR_CODE_STEP_SECONDS = 5 * 60  # time to enter the code after the password
+TWO_FACTOR_MAX_ATTEMPTS = 5  # wrong codes before the password is asked again
+TWO_FACTOR_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = "Peer Pathways"  # the name authenticator apps show
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

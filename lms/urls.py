@@ -7,10 +7,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from lms import audit_views, draft_pages, erasure_views, views
+from lms.two_factor import views as two_factor_views
 
 app_urls = (
     [
         path("accounts/login/", views.LoginView.as_view(), name="login"),
+        path("accounts/login/code/", two_factor_views.login_code, name="login-code"),
         path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
         path("accounts/password-reset/", views.password_reset_request, name="password-reset"),
         path(
@@ -33,6 +35,13 @@ app_urls = (
             "accounts/data-export/<int:pk>/download/",
             views.data_export_download,
             name="data-export-download",
+        ),
+        path("accounts/two-factor/", two_factor_views.two_factor_setup, name="two-factor"),
+        path("accounts/two-factor/off/", two_factor_views.two_factor_off, name="two-factor-off"),
+        path(
+            "accounts/two-factor/recovery-codes/",
+            two_factor_views.two_factor_recovery_codes,
+            name="two-factor-recovery-codes",
         ),
         path(
             "accounts/history/<slug:slug>/",
@@ -73,6 +82,11 @@ app_urls = (
             name="erasure-cancel",
         ),
         path("organisations/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
+        path(
+            "organisations/<slug:slug>/security/",
+            two_factor_views.organisation_security,
+            name="organisation-security",
+        ),
         path("audit/", audit_views.audit_log_all, name="audit-log-all"),
     ],
     "lms",

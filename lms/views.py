@@ -60,6 +60,8 @@ from lms.services import (
     membership_end,
     user_update_profile,
 )
+from lms.two_factor.selectors import has_two_factor
+from lms.two_factor.signin import pending_clear, pending_start
 from lms.uploads import private_file_response
 
 MEMBERS_PER_PAGE = 50
@@ -69,9 +71,21 @@ MEMBERS_PER_PAGE = 50
 
 
 class LoginView(auth_views.LoginView):
+    """The one sign-in page, for the site and the Wagtail admin. For someone with two-factor
+    sign-in, a right password leads to the code step (`lms.two_factor.views.login_code`), not
+    yet to being signed in."""
+
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        pending_clear(self.request)  # an earlier, unfinished sign-in in this browser
+        if not has_two_factor(user=user):
+            return super().form_valid(form)
+        pending_start(self.request, user=user, next_url=self.get_success_url())
+        return redirect("lms:login-code")
 
 
 class LogoutView(auth_views.LogoutView):

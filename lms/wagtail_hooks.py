@@ -12,6 +12,7 @@ from lms.dashboard import organisations_panel
 from lms.documents import refuse_unpublished_document, scope_admin_api
 from lms.draft_pages import restrict_page_chooser
 from lms.models import AuditEvent
+from lms.two_factor.panels import organisation_security_tab
 
 register_permission_policy(AuditEvent, ReadOnlyPolicy(AuditEvent))
 
@@ -28,6 +29,7 @@ def register_kernel_viewsets():
 hooks.register("dashboard_panels", organisations_panel)
 # After Wagtail's own user bulk delete, which this replaces: people with records are erased.
 hooks.register("register_bulk_action", UserDeleteBulkAction, order=100)
+hooks.register("organisation_tabs", organisation_security_tab)
 
 # Drafts stay with their editors: no unpublished page's title in the page chooser, no document
 # used only by unpublished pages served, no document or image listed to people who cannot use it.

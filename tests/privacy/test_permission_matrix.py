@@ -40,7 +40,15 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from courses.models import Enrolment, Reflection, ReflectionShare
-from lms.models import DataExport, ErasureRequest, HistoryShare, Invitation, Membership, Role
+from lms.models import (
+    DataExport,
+    ErasureRequest,
+    HistoryShare,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+)
 from mentoring.models import (
     ActionItem,
     Concern,
@@ -220,6 +228,15 @@ TABLE: dict[str, Route] = {
     "lms:password-reset-complete": Route(named("lms:password-reset-complete"), get=public()),
     "lms:password-change": Route(named("lms:password-change"), get=signed_in()),
     "lms:account": Route(named("lms:account"), get=signed_in()),
+    # The code step after the password: nobody has a pending sign-in here, so anyone signed
+    # out is sent to the password, anyone signed in to where they were going.
+    "lms:login-code": Route(named("lms:login-code"), get=signed_in(REDIRECT)),
+    # Each person's own two-factor sign-in; turning off and new codes need a device first.
+    "lms:two-factor": Route(named("lms:two-factor"), get=signed_in()),
+    "lms:two-factor-off": Route(named("lms:two-factor-off"), post=signed_in(REDIRECT)),
+    "lms:two-factor-recovery-codes": Route(
+        named("lms:two-factor-recovery-codes"), post=signed_in(REDIRECT)
+    ),
     # The link is the key: whoever holds it sees the sign-up form for that invitation.
     "lms:invitation-accept": Route(
         lambda world: reverse("lms:invitation-accept", args=[world.invitation_token]),
@@ -269,6 +286,14 @@ TABLE: dict[str, Route] = {
     # The audit log: an organisation's for its org admins, and everything for the superuser.
     "lms:audit-log": Route(named("lms:audit-log", HOME), get=only(ORG_ADMIN, SUPERUSER)),
     "lms:audit-log-all": Route(named("lms:audit-log-all"), get=only(SUPERUSER)),
+    # Whether the organisation's staff must use two-factor sign-in: its org admins.
+    "lms:organisation-security": Route(
+        named("lms:organisation-security", HOME),
+        get=only(ORG_ADMIN, SUPERUSER),
+        post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
+        data=lambda world: {"require_two_factor_for_staff": "on"},
+        row=lambda world: _values(Organisation, world.home.pk, "require_two_factor_for_staff"),
+    ),
     # Roles: org admins only.
     "lms:membership-add": Route(
         named("lms:membership-add", HOME, PAT_ID),
