@@ -36,6 +36,9 @@ KIND_LABELS: dict[str, str] = {
     "user.access_changed": "Changed someone's admin access (superuser or groups)",
     "lms.history.shared": "Shared their earlier records with the organisation",
     "lms.history.unshared": "Stopped sharing their earlier records",
+    # Signing in
+    "lms.account.unlocked": "Let someone sign in again after too many attempts",
+    "lms.account.signed_out_everywhere": "Signed out on every other device",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",

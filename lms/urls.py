@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import audit_views, draft_pages, views
+from lms import audit_views, draft_pages, signin_views, views
 
 app_urls = (
     [
@@ -28,6 +28,11 @@ app_urls = (
         ),
         path("accounts/password/", views.PasswordChangeView.as_view(), name="password-change"),
         path("accounts/", views.account, name="account"),
+        path(
+            "accounts/sign-out-everywhere/",
+            signin_views.sign_out_everywhere,
+            name="sign-out-everywhere",
+        ),
         path(
             "accounts/history/<slug:slug>/",
             views.history_share_view,
@@ -52,6 +57,11 @@ app_urls = (
             name="membership-add",
         ),
         path(
+            "organisations/<slug:slug>/people/<int:user_id>/unlock/",
+            signin_views.account_unlock_view,
+            name="account-unlock",
+        ),
+        path(
             "organisations/<slug:slug>/roles/<int:pk>/end/",
             views.membership_end_view,
             name="membership-end",
@@ -62,7 +72,25 @@ app_urls = (
     "lms",
 )
 
+# One way in: Wagtail's sign-in forms send people to ours, and its shared-password forms are
+# rate-limited (lms.signin_views). Ahead of the Wagtail urls they replace.
+one_way_in = [
+    path("admin/login/", signin_views.sign_in_here),
+    path("_util/login/", signin_views.sign_in_here),
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        signin_views.page_password,
+        name="wagtailcore_authenticate_with_password",
+    ),
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        signin_views.document_password,
+        name="wagtaildocs_authenticate_with_password",
+    ),
+]
+
 urlpatterns = [
+    *one_way_in,
     # Ahead of Wagtail's admin: views that keep drafts from people who cannot edit them.
     path("admin/", include(draft_pages.urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),

@@ -52,8 +52,17 @@ from lms.services import (
     membership_end,
     user_update_profile,
 )
+from lms.signin import (
+    account_unlock,
+    invitation_attempt_allowed,
+    locked_out_emails,
+    password_reset_allowed,
+)
 
 MEMBERS_PER_PAGE = 50
+TOO_MANY_INVITATION_ATTEMPTS = (
+    "Too many attempts. For your safety, please wait an hour and try again."
+)
 
 
 # --- Signing in and out -----------------------------------------------------------------------
@@ -72,10 +81,13 @@ class LogoutView(auth_views.LogoutView):
 def password_reset_request(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
-        if user is not None:
+        email = form.cleaned_data["email"]
+        allowed = password_reset_allowed(request, email)  # counted for every address alike
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is not None and allowed:
             enqueue("lms.tasks.send_password_reset_email", user.pk)
-        # The same page whether or not the address has an account.
+        # The same page whether or not the address has an account, and whether or not a limit
+        # held the email back.
         return redirect("lms:password-reset-done")
     return render(request, "registration/password_reset_form.html", {"form": form})
 
@@ -87,6 +99,11 @@ def password_reset_done(request):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("lms:password-reset-complete")
+
+    def form_valid(self, form):
+        # The link proved they own the address, so a pause on signing in is lifted.
+        account_unlock(user=form.user, by=form.user, reason="password_reset")
+        return super().form_valid(form)
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -166,7 +183,10 @@ def invitation_accept_view(request, token):
         invitation=invitation,
         initial={"display_name": invitation.display_name},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not invitation_attempt_allowed(request, invitation):
+        form.is_valid()  # show any other problems too; what was typed is kept
+        form.add_error(None, TOO_MANY_INVITATION_ATTEMPTS)
+    elif request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
                 invitation=invitation,
@@ -233,6 +253,7 @@ def members(request, slug):
             "invitations": open_invitations_for_organisation(organisation=organisation),
             "can_manage_roles": can_manage_roles(user=request.user, organisation=organisation),
             "add_role_form": AddRoleForm(),
+            "locked_emails": locked_out_emails(emails=[person.email for person in page]),
         },
     )
 
