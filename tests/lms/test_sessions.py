@@ -152,7 +152,7 @@ def test_the_account_page_offers_sign_out_everywhere(client, personas):
 
     html = client.get(reverse("lms:account")).content.decode()
 
-    assert reverse("lms:sign_out_everywhere".replace("_", "-")) in html
+    assert reverse("lms:sign-out-everywhere") in html
 
 
 def test_a_deactivated_person_is_signed_out_on_their_next_request(client, personas):
