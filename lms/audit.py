@@ -48,6 +48,9 @@ KIND_LABELS: dict[str, str] = {
     "lms.two_factor.recovery_code_used": "Signed in with a recovery code",
     "lms.two_factor.recovery_codes_replaced": "Made new recovery codes",
     "lms.two_factor.required_changed": "Changed whether staff must use two-factor sign-in",
+    # Signing in
+    "lms.account.unlocked": "Let someone sign in again after too many attempts",
+    "lms.account.signed_out_everywhere": "Signed out on every other device",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",

@@ -40,3 +40,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_key_problem(value: str) -> str | None:
+    """What is wrong with a production SECRET_KEY, or None. Django's own check (security.W009)
+    only warns; a guessable key lets anyone forge sessions and password reset links."""
+    if value.startswith("django-insecure"):
+        return "it starts with 'django-insecure', which marks a development key"
+    if len(value) < 50:
+        return f"it has {len(value)} characters and needs at least 50"
+    if len(set(value)) < 5:
+        return "it has fewer than 5 different characters"
+    return None

@@ -53,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session signed in before it (lms.sessions): a session remembers the
+    # number it started with, and the middleware signs out one whose number is behind.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -426,6 +429,19 @@ class DataExport(models.Model):
     @property
     def can_download(self) -> bool:
         return self.status == self.READY and bool(self.file) and not self.is_expired
+class ThrottleHit(models.Model):
+    """One counted request for a rate limit (lms.throttle). `key` is a keyed hash of the email
+    address or network address, so the table holds neither."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "created_at"])]
+
+    def __str__(self):
+        return f"{self.scope} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class HomePage(Page):

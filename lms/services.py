@@ -26,6 +26,7 @@ from lms.models import (
 )
 from lms.queue import enqueue
 from lms.selectors import organisation_shared_by
+from lms.sessions import user_sessions_end
 
 _INVITATION_SALT = "lms.invitation"
 
@@ -315,7 +316,16 @@ def membership_end(*, membership: Membership, by: User) -> Membership:
     else:
         membership.active_to = today
         membership.save(update_fields=["active_to"])
+    _end_sessions_if_no_role_left(membership)
     return membership
+
+
+def _end_sessions_if_no_role_left(membership: Membership) -> None:
+    # Someone who no longer belongs to the organisation may have its pages open; their
+    # sessions end now rather than at the idle limit.
+    user, organisation_id = membership.user, membership.organisation_id
+    if not Membership.objects.active().filter(user=user, organisation_id=organisation_id).exists():
+        user_sessions_end(user=user)
 
 
 def user_update_profile(*, user: User, display_name: str, pronouns: str) -> User:

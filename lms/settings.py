@@ -5,12 +5,13 @@ environment variable with a default that works on a laptop. A malformed value st
 a message that names the variable (see `lms.env`).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from lms.env import env_bool, env_int, env_list, env_str
+from lms.env import env_bool, env_int, env_list, env_str, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,12 @@ if not SECRET_KEY:
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = "django-insecure-laptop-only-key-never-use-in-production"  # noqa: S105
+if not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    # Sessions, password reset links and invitation links are all signed with this key.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak: {problem}. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -60,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Counts failed sign-ins and pauses signing in (lms.signin).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -81,12 +90,19 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "lms.two_factor.middleware.TwoFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Idle and absolute session limits, and "sign out everywhere" (lms.sessions). After
+    # MessageMiddleware so that it can say why someone was signed out.
+    "lms.sessions.SessionLimitsMiddleware",
+    # Last, as django-axes asks: turns a paused sign-in into our sign-in page with the reason.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
 AUTH_USER_MODEL = "lms.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so that a paused account or address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "lms.backends.RoleBackend",
 ]
@@ -199,6 +215,41 @@ TWO_FACTOR_MAX_ATTEMPTS = 5  # wrong codes before the password is asked again
 TWO_FACTOR_RECOVERY_CODES = 10
 OTP_TOTP_ISSUER = "Peer Pathways"  # the name authenticator apps show
 
+# --- Sign-in protection (django-axes and lms.throttle) ------------------------------------------
+# Failures are counted per account and, separately, per address; either reaching the limit
+# pauses signing in for the cool-off. See docs/security.md.
+SIGNIN_FAILURE_LIMIT = env_int("SIGNIN_FAILURE_LIMIT", 10)
+SIGNIN_COOLOFF_MINUTES = env_int("SIGNIN_COOLOFF_MINUTES", 30)
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # our LoginForm's field (it holds the email address)
+AXES_USERNAME_CALLABLE = "lms.signin.attempted_email"
+AXES_CLIENT_IP_CALLABLE = "lms.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "lms.signin.lockout_response"
+# Keep as little as possible: no log of every successful sign-in, no copy of what was typed,
+# nothing in the Django admin, and no email addresses in the application log.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address", "csrfmiddlewaretoken"]
+# Behind N reverse proxies, the client address is the Nth entry from the right of
+# X-Forwarded-For (each proxy appends the address it saw). 0 means "use the connection address".
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Password reset emails and invitation sign-ups, counted in lms.throttle (database rows, so the
+# limits hold across processes and machines).
+PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
+PASSWORD_RESET_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_PER_IP_PER_HOUR", 20)
+INVITATION_ATTEMPTS_PER_HOUR = env_int("INVITATION_ATTEMPTS_PER_HOUR", 10)
+PAGE_PASSWORD_ATTEMPTS_PER_IP_PER_HOUR = env_int("PAGE_PASSWORD_ATTEMPTS_PER_IP_PER_HOUR", 10)
+
+# --- Sessions (lms.sessions) --------------------------------------------------------------------
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
+# The cookie lasts no longer than a session may; the middleware enforces both limits.
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 60 * 60
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
@@ -245,6 +296,11 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xl
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no third-party requests that reveal who is signed in
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # one password reset journey: ours
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"  # one sign-in page for everyone
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"  # private pages send people to ours too
+# No shared page passwords: a password nobody owns cannot be changed when someone leaves, and
+# anyone may guess at it (the form is still rate-limited in lms.urls for any set before).
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Only raster formats: an SVG is a document that can carry script.
 WAGTAILIMAGES_EXTENSIONS = ["avif", "gif", "jpg", "jpeg", "png", "webp"]
@@ -301,5 +357,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Wagtail runs its own small tasks through django-tasks, which logs every one at INFO.
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    # django-axes logs every sign-in at INFO (addresses masked); failures are WARNING.
+    "loggers": {"django_tasks": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

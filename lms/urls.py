@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import audit_views, draft_pages, erasure_views, views
+from lms import audit_views, draft_pages, erasure_views, signin_views, views
 from lms.two_factor import views as two_factor_views
 
 app_urls = (
@@ -44,6 +44,11 @@ app_urls = (
             name="two-factor-recovery-codes",
         ),
         path(
+            "accounts/sign-out-everywhere/",
+            signin_views.sign_out_everywhere,
+            name="sign-out-everywhere",
+        ),
+        path(
             "accounts/history/<slug:slug>/",
             views.history_share_view,
             name="history-share",
@@ -65,6 +70,11 @@ app_urls = (
             "organisations/<slug:slug>/people/<int:user_id>/roles/",
             views.membership_add_view,
             name="membership-add",
+        ),
+        path(
+            "organisations/<slug:slug>/people/<int:user_id>/unlock/",
+            signin_views.account_unlock_view,
+            name="account-unlock",
         ),
         path(
             "organisations/<slug:slug>/roles/<int:pk>/end/",
@@ -92,7 +102,25 @@ app_urls = (
     "lms",
 )
 
+# One way in: Wagtail's sign-in forms send people to ours, and its shared-password forms are
+# rate-limited (lms.signin_views). Ahead of the Wagtail urls they replace.
+one_way_in = [
+    path("admin/login/", signin_views.sign_in_here),
+    path("_util/login/", signin_views.sign_in_here),
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        signin_views.page_password,
+        name="wagtailcore_authenticate_with_password",
+    ),
+    path(
+        "documents/authenticate_with_password/<int:restriction_id>/",
+        signin_views.document_password,
+        name="wagtaildocs_authenticate_with_password",
+    ),
+]
+
 urlpatterns = [
+    *one_way_in,
     # Ahead of Wagtail's admin: views that keep drafts from people who cannot edit them.
     path("admin/", include(draft_pages.urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),

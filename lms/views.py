@@ -60,11 +60,20 @@ from lms.services import (
     membership_end,
     user_update_profile,
 )
+from lms.signin import (
+    account_unlock,
+    invitation_attempt_allowed,
+    locked_out_emails,
+    password_reset_allowed,
+)
 from lms.two_factor.selectors import has_two_factor
 from lms.two_factor.signin import pending_clear, pending_start
 from lms.uploads import private_file_response
 
 MEMBERS_PER_PAGE = 50
+TOO_MANY_INVITATION_ATTEMPTS = (
+    "Too many attempts. For your safety, please wait an hour and try again."
+)
 
 
 # --- Signing in and out -----------------------------------------------------------------------
@@ -95,10 +104,13 @@ class LogoutView(auth_views.LogoutView):
 def password_reset_request(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = User.objects.filter(email__iexact=form.cleaned_data["email"], is_active=True).first()
-        if user is not None:
+        email = form.cleaned_data["email"]
+        allowed = password_reset_allowed(request, email)  # counted for every address alike
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is not None and allowed:
             enqueue("lms.tasks.send_password_reset_email", user.pk)
-        # The same page whether or not the address has an account.
+        # The same page whether or not the address has an account, and whether or not a limit
+        # held the email back.
         return redirect("lms:password-reset-done")
     return render(request, "registration/password_reset_form.html", {"form": form})
 
@@ -110,6 +122,11 @@ def password_reset_done(request):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("lms:password-reset-complete")
+
+    def form_valid(self, form):
+        # The link proved they own the address, so a pause on signing in is lifted.
+        account_unlock(user=form.user, by=form.user, reason="password_reset")
+        return super().form_valid(form)
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
@@ -230,7 +247,10 @@ def invitation_accept_view(request, token):
         invitation=invitation,
         initial={"display_name": invitation.display_name},
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not invitation_attempt_allowed(request, invitation):
+        form.is_valid()  # show any other problems too; what was typed is kept
+        form.add_error(None, TOO_MANY_INVITATION_ATTEMPTS)
+    elif request.method == "POST" and form.is_valid():
         try:
             user = invitation_accept(
                 invitation=invitation,
@@ -301,6 +321,7 @@ def members(request, slug):
             # Erasure is for org admins only (docs/privacy.md, "Erasure").
             "erasures": erasures_scheduled_for(organisation=organisation) if may_erase else [],
             "people_who_left": people_who_left(organisation=organisation) if may_erase else [],
+            "locked_emails": locked_out_emails(emails=[person.email for person in page]),
         },
     )
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from lms.env import env_bool, env_int, env_list, env_str
+from lms.env import env_bool, env_int, env_list, env_str, secret_key_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VARIABLE = "PEER_PATHWAYS_TEST_SETTING"
+STRONG_KEY = "k7Qw2-Zp9xLm4Rt8Vb1Nc6Hj3Fg5Ds0Ae_Yu7Io2Pl9Mk4Jn8Bh1Gv6Cx3Zs5Wq0Er"  # 66 characters
 
 
 @pytest.fixture(autouse=True)
@@ -156,9 +157,36 @@ def test_debug_off_without_secret_key_stops_start_up_naming_secret_key():
 
 
 def test_debug_off_with_secret_key_starts():
-    result = _start_django(DEBUG="false", SECRET_KEY="a-real-secret-for-this-test-only")
+    result = _start_django(DEBUG="false", SECRET_KEY=STRONG_KEY)
 
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("a-real-secret-for-this-test-only", "needs at least 50"),
+        ("ab" * 40, "fewer than 5 different characters"),
+        ("django-insecure-" + "x1y2z3w4v5" * 6, "django-insecure"),
+    ],
+)
+def test_debug_off_with_a_weak_secret_key_stops_start_up_naming_secret_key(key, reason):
+    result = _start_django(DEBUG="false", SECRET_KEY=key)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+    assert reason in result.stderr
+
+
+def test_a_weak_secret_key_is_allowed_on_a_laptop():
+    result = _start_django(DEBUG="true", SECRET_KEY="short")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_secret_key_problem_accepts_a_generated_key():
+    assert secret_key_problem(STRONG_KEY) is None
+    assert secret_key_problem(STRONG_KEY[:49]) is not None
 
 
 def test_unreadable_debug_stops_start_up_naming_debug():

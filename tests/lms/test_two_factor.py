@@ -4,6 +4,7 @@ codes, and the requirement for admins and for an organisation's staff."""
 import html
 import io
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -390,7 +391,7 @@ def test_an_org_admin_is_not_required_by_the_admin_setting_alone(
 @pytest.mark.parametrize(("debug", "expected"), [("false", "True"), ("true", "False")])
 def test_the_production_profile_requires_it_by_default_and_a_laptop_does_not(debug, expected):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWO_FACTOR")}
-    env.update(DEBUG=debug, SECRET_KEY="x" * 50, ALLOWED_HOSTS="peers.example.org")
+    env.update(DEBUG=debug, SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="peers.example.org")
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", "import lms.settings as s; print(s.TWO_FACTOR_REQUIRED_FOR_ADMINS)"],
         env=env,
