@@ -79,12 +79,22 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email
 
 
+# Long enough for a name, a postal address, an email and a phone number.
+PRIVACY_CONTACT_MAX = 500
+
+
 class Organisation(models.Model):
     """An employer, intermediary or training provider of peer workers."""
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    privacy_contact = models.TextField(
+        max_length=PRIVACY_CONTACT_MAX,
+        blank=True,
+        help_text="Who to contact about personal data at this organisation, shown on the "
+        "privacy notice. Plain text.",
+    )
 
     class Meta:
         ordering = ["name"]
