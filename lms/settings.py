@@ -178,6 +178,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+# How long records past their use are kept before the daily retention task removes them
+# (docs/privacy.md, "How long records are kept").
+INVITATION_RETENTION_DAYS = env_int("INVITATION_RETENTION_DAYS", 90)
+MENTOR_REQUEST_RETENTION_DAYS = env_int("MENTOR_REQUEST_RETENTION_DAYS", 365)
+PAUSE_NOTE_RETENTION_DAYS = env_int("PAUSE_NOTE_RETENTION_DAYS", 180)
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 30)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 
 # --- Internationalisation ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from lms.emails import absolute_url, send_templated_email
 from lms.models import Invitation, User
+from lms.retention import retention_apply
 from lms.services import invitation_token
 
 
@@ -50,3 +51,8 @@ def send_password_reset_email(user_id: int) -> None:
             "reset_url": absolute_url(reverse("lms:password-reset-confirm", args=[uid, token])),
         },
     )
+
+
+def apply_retention() -> None:
+    """Remove what is past its retention period (daily schedule; safe to run twice)."""
+    retention_apply()

@@ -33,6 +33,7 @@ from pathways.admin_policies import (
 from pathways.demo import seed_pathways
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.selectors import person_progress, readiness_for_organisation
+from pathways.services import pause_notes_clear_old
 
 pathway_policy = PathwayPermissionPolicy()
 register_permission_policy(Pathway, pathway_policy)
@@ -342,3 +343,9 @@ def pathway_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_pathways)
+
+
+@hooks.register("retention_sweep")
+def pathways_retention_sweep(now):
+    """Ended wellbeing pauses lose their private note after a while (docs/privacy.md)."""
+    return {"wellbeing pause notes cleared": pause_notes_clear_old(now=now)}

@@ -189,6 +189,7 @@ def _settings_post(world) -> dict:
             ("weight_language", "weight_specialism", "weight_format", "weight_area"), "10"
         ),
         "weight_capacity": "5",
+        "concern_retention_months": "24",
     }
 
 
