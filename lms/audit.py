@@ -36,6 +36,7 @@ KIND_LABELS: dict[str, str] = {
     "user.access_changed": "Changed someone's admin access (superuser or groups)",
     "lms.history.shared": "Shared their earlier records with the organisation",
     "lms.history.unshared": "Stopped sharing their earlier records",
+    "lms.organisation.privacy_contact_changed": "Changed the privacy contact details",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",

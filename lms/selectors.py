@@ -126,3 +126,20 @@ def organisation_shared_by(*, user: User, other: User) -> Organisation | None:
         .order_by("name")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PrivacyContact:
+    organisation: Organisation
+    is_yours: bool  # the person reading belongs to it
+
+
+def privacy_contacts_for(*, user: User) -> list[PrivacyContact]:
+    """Organisations' privacy contacts for the notice: the reader's own organisations first
+    (even with no contact yet), then every other organisation that has given one."""
+    yours = {entry.organisation.pk for entry in roles_for_user(user=user)}
+    organisations = Organisation.objects.filter(Q(pk__in=yours) | ~Q(privacy_contact="")).order_by(
+        "name"
+    )
+    contacts = [PrivacyContact(org, org.pk in yours) for org in organisations]
+    return sorted(contacts, key=lambda contact: not contact.is_yours)

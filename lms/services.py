@@ -10,6 +10,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from lms.models import (
+    PRIVACY_CONTACT_MAX,
     AuditEvent,
     HistoryShare,
     Invitation,
@@ -318,3 +319,35 @@ def user_update_profile(*, user: User, display_name: str, pronouns: str) -> User
     user.pronouns = pronouns.strip()
     user.save(update_fields=["display_name", "pronouns"])
     return user
+
+
+# --- The privacy notice -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_privacy_contact_save(
+    *, organisation: Organisation, by: User, text: str
+) -> Organisation:
+    """Set who to contact about personal data at the organisation, shown on the privacy notice."""
+    text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+    if len(text) > PRIVACY_CONTACT_MAX:
+        raise ValidationError(
+            {
+                "privacy_contact": f"Contact details must be {PRIVACY_CONTACT_MAX} characters "
+                "or fewer."
+            }
+        )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.privacy_contact == text:
+        return organisation
+    organisation.privacy_contact = text
+    organisation.save(update_fields=["privacy_contact"])
+    # Ids only: the words are on the notice for anyone to read.
+    audit_record(
+        actor=by,
+        action="lms.organisation.privacy_contact_changed",
+        subject=organisation,
+        organisation=organisation,
+        detail={"empty": not text},
+    )
+    return organisation

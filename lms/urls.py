@@ -58,6 +58,12 @@ app_urls = (
         ),
         path("organisations/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
         path("audit/", audit_views.audit_log_all, name="audit-log-all"),
+        path("privacy/", views.privacy_notice, name="privacy"),
+        path(
+            "organisations/<slug:slug>/privacy-contact/",
+            views.privacy_contact,
+            name="privacy-contact",
+        ),
     ],
     "lms",
 )

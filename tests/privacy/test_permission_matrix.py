@@ -40,7 +40,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from courses.models import Enrolment, Reflection, ReflectionShare
-from lms.models import HistoryShare, Invitation, Membership, Role
+from lms.models import HistoryShare, Invitation, Membership, Organisation, Role
 from mentoring.models import (
     ActionItem,
     Concern,
@@ -259,6 +259,15 @@ TABLE: dict[str, Route] = {
     # The audit log: an organisation's for its org admins, and everything for the superuser.
     "lms:audit-log": Route(named("lms:audit-log", HOME), get=only(ORG_ADMIN, SUPERUSER)),
     "lms:audit-log-all": Route(named("lms:audit-log-all"), get=only(SUPERUSER)),
+    # The privacy notice is for everyone; an organisation's contact on it is its org admins'.
+    "lms:privacy": Route(named("lms:privacy"), get=public()),
+    "lms:privacy-contact": Route(
+        named("lms:privacy-contact", HOME),
+        get=only(ORG_ADMIN, SUPERUSER),
+        post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
+        data=lambda world: {"privacy_contact": "Changed by whoever posted this."},
+        row=lambda world: _values(Organisation, world.home.pk, "privacy_contact"),
+    ),
     # Roles: org admins only.
     "lms:membership-add": Route(
         named("lms:membership-add", HOME, PAT_ID),
