@@ -64,6 +64,8 @@ def get_member(*, organisation: Organisation, user_id: int) -> User:
 def get_data_export_for_owner(*, user: User, pk: int) -> DataExport:
     """A person's own data export. Anyone else's, even for a superuser, is a 404."""
     return get_object_or_404(DataExport.objects.select_related("user"), pk=pk, user=user)
+
+
 def get_person_for_erasure(*, organisation: Organisation, user_id: int) -> User:
     """Someone who holds, or once held, a role in the organisation: its admins may ask to erase
     them (lms.erasure decides whether they can). Anyone else is a 404."""

@@ -51,6 +51,7 @@ KIND_LABELS: dict[str, str] = {
     # Signing in
     "lms.account.unlocked": "Let someone sign in again after too many attempts",
     "lms.account.signed_out_everywhere": "Signed out on every other device",
+    "lms.organisation.privacy_contact_changed": "Changed the privacy contact details",
     # Courses
     "courses.enrolment.assigned": "Assigned a course",
     "courses.learner_records.read": "Read or downloaded learning records",

@@ -37,7 +37,6 @@ from lms.services import audit_record
 log = logging.getLogger(__name__)
 
 
-
 # --- The opaque reference ---------------------------------------------------------------------
 
 

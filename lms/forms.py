@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from lms.models import Role, User
+from lms.models import PRIVACY_CONTACT_MAX, Role, User
 
 
 def add_service_errors(form, error: forms.ValidationError) -> None:
@@ -214,3 +214,23 @@ class ErasureForm(PlainErrorsMixin, forms.Form):
                 "The email address you typed is not theirs. Check it and type it again."
             )
         return typed
+
+
+class PrivacyContactForm(forms.Form):
+    privacy_contact = forms.CharField(
+        label="Who to contact about personal data",
+        required=False,
+        max_length=PRIVACY_CONTACT_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=f"For example a name or role, an email address, a phone number and a postal "
+        f"address. Up to {PRIVACY_CONTACT_MAX} characters. Leave it empty to show no contact.",
+        error_messages={
+            "max_length": f"Contact details must be {PRIVACY_CONTACT_MAX} characters or fewer. "
+            "You have entered %(show_value)d."
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A browser limit would cut pasted text off without saying so; the message says instead.
+        self.fields["privacy_contact"].widget.attrs.pop("maxlength", None)

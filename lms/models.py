@@ -83,6 +83,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name or self.email
 
 
+# Long enough for a name, a postal address, an email and a phone number.
+PRIVACY_CONTACT_MAX = 500
+
+
 class Organisation(models.Model):
     """An employer, intermediary or training provider of peer workers."""
 
@@ -92,6 +96,12 @@ class Organisation(models.Model):
     require_two_factor_for_staff = models.BooleanField(
         default=False,
         help_text="Coordinators and organisation admins must sign in with a second factor.",
+    )
+    privacy_contact = models.TextField(
+        max_length=PRIVACY_CONTACT_MAX,
+        blank=True,
+        help_text="Who to contact about personal data at this organisation, shown on the "
+        "privacy notice. Plain text.",
     )
 
     class Meta:
@@ -429,6 +439,8 @@ class DataExport(models.Model):
     @property
     def can_download(self) -> bool:
         return self.status == self.READY and bool(self.file) and not self.is_expired
+
+
 class ThrottleHit(models.Model):
     """One counted request for a rate limit (lms.throttle). `key` is a keyed hash of the email
     address or network address, so the table holds neither."""

@@ -56,7 +56,8 @@ def clean_html(value: str | None) -> str:
     """Return `value` reduced to the allowed tags, attributes and link protocols."""
     if not value:
         return ""
-    without_dangerous_blocks = _DROP_WITH_CONTENT.sub("", str(value))
+    # NUL is never content, and PostgreSQL cannot store it in a text column.
+    without_dangerous_blocks = _DROP_WITH_CONTENT.sub("", str(value).replace("\x00", ""))
     return _cleaner.clean(without_dangerous_blocks).strip()
 
 

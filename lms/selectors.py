@@ -133,6 +133,8 @@ def organisation_shared_by(*, user: User, other: User) -> Organisation | None:
 def data_exports_for_user(*, user: User, limit: int = 5) -> list[DataExport]:
     """The person's most recent "Download my data" requests, newest first."""
     return list(DataExport.objects.filter(user=user).order_by("-requested_at", "-pk")[:limit])
+
+
 # The domain of an erased person's placeholder address (`lms.erasure`). ".invalid" can never
 # receive mail, so nothing is ever sent to a placeholder.
 ERASED_DOMAIN = "erased.invalid"
@@ -165,3 +167,20 @@ def people_who_left(*, organisation: Organisation, limit: int = 50) -> QuerySet[
         .annotate(left_on=Max("memberships__active_to"))
         .order_by("-left_on", "display_name")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class PrivacyContact:
+    organisation: Organisation
+    is_yours: bool  # the person reading belongs to it
+
+
+def privacy_contacts_for(*, user: User) -> list[PrivacyContact]:
+    """Organisations' privacy contacts for the notice: the reader's own organisations first
+    (even with no contact yet), then every other organisation that has given one."""
+    yours = {entry.organisation.pk for entry in roles_for_user(user=user)}
+    organisations = Organisation.objects.filter(Q(pk__in=yours) | ~Q(privacy_contact="")).order_by(
+        "name"
+    )
+    contacts = [PrivacyContact(org, org.pk in yours) for org in organisations]
+    return sorted(contacts, key=lambda contact: not contact.is_yours)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from lms.data_export import write_export_zip
 from lms.models import (
+    PRIVACY_CONTACT_MAX,
     AuditEvent,
     DataExport,
     HistoryShare,
@@ -330,8 +331,9 @@ def _end_sessions_if_no_role_left(membership: Membership) -> None:
 
 def user_update_profile(*, user: User, display_name: str, pronouns: str) -> User:
     """Change how a person is named and addressed."""
-    user.display_name = display_name.strip()
-    user.pronouns = pronouns.strip()
+    # NUL is never part of a name, and PostgreSQL cannot store it.
+    user.display_name = display_name.replace("\x00", "").strip()
+    user.pronouns = pronouns.replace("\x00", "").strip()
     user.save(update_fields=["display_name", "pronouns"])
     return user
 
@@ -413,3 +415,35 @@ def data_export_downloaded(*, export: DataExport) -> DataExport:
         organisation=_own_organisation(export.user),
     )
     return export
+
+
+# --- The privacy notice -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_privacy_contact_save(
+    *, organisation: Organisation, by: User, text: str
+) -> Organisation:
+    """Set who to contact about personal data at the organisation, shown on the privacy notice."""
+    text = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).strip()
+    if len(text) > PRIVACY_CONTACT_MAX:
+        raise ValidationError(
+            {
+                "privacy_contact": f"Contact details must be {PRIVACY_CONTACT_MAX} characters "
+                "or fewer."
+            }
+        )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.privacy_contact == text:
+        return organisation
+    organisation.privacy_contact = text
+    organisation.save(update_fields=["privacy_contact"])
+    # Ids only: the words are on the notice for anyone to read.
+    audit_record(
+        actor=by,
+        action="lms.organisation.privacy_contact_changed",
+        subject=organisation,
+        organisation=organisation,
+        detail={"empty": not text},
+    )
+    return organisation

@@ -204,6 +204,12 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 # Days between an org admin asking to erase a person and the erasure, during which it can be
 # cancelled (docs/privacy.md, "Erasure").
 ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 14)
+# How long records past their use are kept before the daily retention task removes them
+# (docs/privacy.md, "How long records are kept").
+INVITATION_RETENTION_DAYS = env_int("INVITATION_RETENTION_DAYS", 90)
+MENTOR_REQUEST_RETENTION_DAYS = env_int("MENTOR_REQUEST_RETENTION_DAYS", 365)
+PAUSE_NOTE_RETENTION_DAYS = env_int("PAUSE_NOTE_RETENTION_DAYS", 180)
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 30)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 # How long a person's "Download my data" zip can be downloaded once it is ready.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)

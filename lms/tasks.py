@@ -10,6 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 from lms.emails import absolute_url, send_templated_email
 from lms.erasure import erasures_due_run, person_erase
 from lms.models import DataExport, Invitation, User
+from lms.retention import retention_apply
 from lms.services import data_export_build, invitation_token
 
 
@@ -81,6 +82,8 @@ def send_data_export_email(export_id: int) -> None:
         )
         export.emailed_at = timezone.now()
         export.save(update_fields=["emailed_at"])
+
+
 def erase_person(erasure_id: int) -> None:
     """Carry out one due erasure (nothing happens if it was cancelled, is not yet due or is
     done already)."""
@@ -90,3 +93,8 @@ def erase_person(erasure_id: int) -> None:
 def erase_due_people() -> None:
     """Scheduled hourly: queue every erasure whose grace period is over."""
     erasures_due_run()
+
+
+def apply_retention() -> None:
+    """Remove what is past its retention period (daily schedule; safe to run twice)."""
+    retention_apply()

@@ -98,6 +98,12 @@ app_urls = (
             name="organisation-security",
         ),
         path("audit/", audit_views.audit_log_all, name="audit-log-all"),
+        path("privacy/", views.privacy_notice, name="privacy"),
+        path(
+            "organisations/<slug:slug>/privacy-contact/",
+            views.privacy_contact,
+            name="privacy-contact",
+        ),
     ],
     "lms",
 )

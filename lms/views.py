@@ -31,6 +31,7 @@ from lms.forms import (
     InviteForm,
     LoginForm,
     PasswordResetRequestForm,
+    PrivacyContactForm,
     ProfileForm,
     add_service_errors,
 )
@@ -42,6 +43,7 @@ from lms.selectors import (
     members_of_organisation,
     open_invitations_for_organisation,
     people_who_left,
+    privacy_contacts_for,
     record_sharing_for,
     roles_for_user,
 )
@@ -58,6 +60,7 @@ from lms.services import (
     invitation_withdraw,
     membership_add,
     membership_end,
+    organisation_privacy_contact_save,
     user_update_profile,
 )
 from lms.signin import (
@@ -424,3 +427,45 @@ def membership_end_view(request, slug, pk):
         )
     members_url = reverse("lms:members", args=[organisation.slug])
     return redirect(f"{members_url}#member-{membership.user_id}")
+
+
+# --- The privacy notice -----------------------------------------------------------------------
+
+
+def privacy_notice(request):
+    """Public: what is held, why, who sees it, how long, and whom to ask."""
+    return render(
+        request,
+        "lms/privacy_notice.html",
+        {
+            "contacts": privacy_contacts_for(user=request.user),
+            "invitation_retention_days": settings.INVITATION_RETENTION_DAYS,
+            "request_retention_days": settings.MENTOR_REQUEST_RETENTION_DAYS,
+            "pause_note_retention_days": settings.PAUSE_NOTE_RETENTION_DAYS,
+            # Set by the erasure work (ErasureRequest); 30 days until it names its own.
+            "erasure_grace_days": getattr(settings, "ERASURE_GRACE_DAYS", 30),
+        },
+    )
+
+
+@login_required
+def privacy_contact(request, slug):
+    organisation = get_organisation_for_role(user=request.user, slug=slug, roles={Role.ORG_ADMIN})
+    form = PrivacyContactForm(
+        request.POST or None, initial={"privacy_contact": organisation.privacy_contact}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation_privacy_contact_save(
+                organisation=organisation,
+                by=request.user,
+                text=form.cleaned_data["privacy_contact"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Your privacy contact details are saved.")
+            return redirect("lms:privacy-contact", slug=organisation.slug)
+    return render(
+        request, "lms/privacy_contact_form.html", {"form": form, "organisation": organisation}
+    )

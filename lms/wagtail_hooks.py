@@ -12,6 +12,7 @@ from lms.dashboard import organisations_panel
 from lms.documents import refuse_unpublished_document, scope_admin_api
 from lms.draft_pages import restrict_page_chooser
 from lms.models import AuditEvent
+from lms.retention import kernel_retention_sweep
 from lms.two_factor.panels import organisation_security_tab
 
 register_permission_policy(AuditEvent, ReadOnlyPolicy(AuditEvent))
@@ -37,3 +38,6 @@ hooks.register("construct_page_chooser_queryset", restrict_page_chooser)
 hooks.register("before_serve_document", refuse_unpublished_document)
 # After Wagtail's own registration of these endpoints, which this replaces.
 hooks.register("construct_admin_api", scope_admin_api, order=100)
+
+# Old invitations, task results and sessions; the apps add their own records' rules.
+hooks.register("retention_sweep", kernel_retention_sweep)

@@ -67,6 +67,11 @@ class SupervisionInterval(models.IntegerChoices):
     TWO_MONTHLY = 62, "Every two months"
 
 
+# How long a closed concern is kept unless the organisation sets its own period: long enough to
+# see a pattern if worries come back, short enough not to follow someone for years.
+CONCERN_RETENTION_MONTHS = 24
+
+
 class MentoringSettings(models.Model):
     """How one organisation runs mentoring: who may mentor, how matches are weighed, how long a
     mentor has to answer, and how often supervision should happen. Set by its org admins."""
@@ -122,6 +127,11 @@ class MentoringSettings(models.Model):
         default=5,
         validators=[MaxValueValidator(100)],
         help_text="Points for each free place beyond the first, so the load is shared.",
+    )
+    concern_retention_months = models.PositiveSmallIntegerField(
+        default=CONCERN_RETENTION_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Months a closed concern is kept, with its responses, before it is removed.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,9 @@
 """Writes for pathways: joining a pathway, stage decisions, pauses, aspirations, evidence and
 sign-offs, and readiness snapshots."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -126,6 +129,17 @@ def pause_end(*, user: User) -> WellbeingPause | None:
         pause.ended_at = timezone.now()
         pause.save(update_fields=["ended_at"])
     return pause
+
+
+def pause_notes_clear_old(*, now) -> int:
+    """Blank the private note of pauses that ended more than the retention period ago. The
+    dates stay: they are what stopped the person's clocks."""
+    cutoff = now - timedelta(days=settings.PAUSE_NOTE_RETENTION_DAYS)
+    return (
+        WellbeingPause.objects.filter(ended_at__lt=cutoff)
+        .exclude(private_note="")
+        .update(private_note="")
+    )
 
 
 def aspirations_save(*, user: User, body: str) -> Aspirations:

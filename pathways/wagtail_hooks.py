@@ -35,6 +35,7 @@ from pathways.demo import seed_pathways
 from pathways.erasure import erase_pathway_data
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.selectors import person_progress, readiness_for_organisation
+from pathways.services import pause_notes_clear_old
 
 pathway_policy = PathwayPermissionPolicy()
 register_permission_policy(Pathway, pathway_policy)
@@ -347,3 +348,9 @@ hooks.register("seed_demo", seed_pathways)
 hooks.register("data_export", pathways_export_part)
 
 hooks.register("data_erase", erase_pathway_data)
+
+
+@hooks.register("retention_sweep")
+def pathways_retention_sweep(now):
+    """Ended wellbeing pauses lose their private note after a while (docs/privacy.md)."""
+    return {"wellbeing pause notes cleared": pause_notes_clear_old(now=now)}

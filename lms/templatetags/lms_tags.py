@@ -64,6 +64,13 @@ def organisation_tabs(context, organisation):
         tabs.append(
             NavItem("Audit log", reverse("lms:audit-log", args=[organisation.slug]), order=90)
         )
+        tabs.append(
+            NavItem(
+                "Privacy contact",
+                reverse("lms:privacy-contact", args=[organisation.slug]),
+                order=95,
+            )
+        )
     for hook in hooks.get_hooks("organisation_tabs"):
         tabs.extend(hook(request, organisation))
     tabs.sort(key=lambda tab: tab.order)

@@ -229,8 +229,17 @@ class MentoringSettingsForm(PlainErrorsMixin, forms.Form):
         help_text="So that mentors with more room are suggested a little more often, and the "
         "load is shared.",
     )
+    concern_retention_months = _number_field(
+        "Months to keep a closed concern",
+        1,
+        120,
+        help_text="After this, a closed concern and the responses to it are removed for good. "
+        "Open concerns are always kept.",
+    )
     required_messages = {
         "response_days": "Enter the number of days a mentor has to answer, from 1 to 60.",
+        "concern_retention_months": "Enter the number of months to keep a closed concern, "
+        "from 1 to 120.",
         "supervision_interval_days": "Choose how often supervision should happen.",
         **{
             f"weight_{name}": "Enter a number of points from 0 to 100."
@@ -265,4 +274,5 @@ class MentoringSettingsForm(PlainErrorsMixin, forms.Form):
             "timing": [self["response_days"], self["supervision_interval_days"]],
             "must_haves": [self[name] for name in self.MUST_HAVES],
             "weights": [self[name] for name in self.WEIGHTS],
+            "retention": [self["concern_retention_months"]],
         }

@@ -38,6 +38,7 @@ SETTINGS_FIELDS = (
     "weight_area",
     "weight_format",
     "weight_capacity",
+    "concern_retention_months",
 )
 
 

@@ -44,6 +44,7 @@ def _pages_for_peer():
         "/pathway/",
         "/pathway/evidence/new/",
         "/accounts/",
+        "/privacy/",
     ]
 
 

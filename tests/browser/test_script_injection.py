@@ -59,7 +59,7 @@ from mentoring.services.supervision import (
 from pathways.models import Competence, Evidence
 from pathways.services import aspirations_save, evidence_review, evidence_submit, pathway_join
 from tests.base import make_personas
-from tests.browser.xss_payloads import CLOBBER_PREFIX, PAYLOADS, SENTINEL, packed, texts
+from tests.browser.xss_payloads import CLOBBER_PREFIX, SENTINEL, packed, texts
 from tests.courses.builders import course_index, publish
 from tests.factories import TEST_PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
 from tests.pathways.builders import make_framework, make_pathway
@@ -183,8 +183,8 @@ def _problems_on(page, path) -> list[str]:
 def _rich_chunks(count: int) -> list[str]:
     """The corpus as `count` rich-text bodies, payloads separated by `RESET`."""
     bodies = [[] for _ in range(count)]
-    for index, payload in enumerate(PAYLOADS):
-        bodies[index % count].append(payload.text)
+    for index, text in enumerate(texts()):
+        bodies[index % count].append(text)
     return [RESET.join(body) for body in bodies]
 
 

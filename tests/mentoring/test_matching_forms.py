@@ -264,6 +264,7 @@ def _settings_post(**changes):
         "weight_format": "10",
         "weight_area": "10",
         "weight_capacity": "5",
+        "concern_retention_months": "24",
     }
     values.update(changes)
     return {key: value for key, value in values.items() if value is not None}

@@ -202,6 +202,7 @@ def test_only_the_organisations_admins_change_its_settings(client, personas, who
         {
             "response_days": "3",
             "supervision_interval_days": "7",
+            "concern_retention_months": "12",
             **{
                 f"weight_{n}": "1" for n in ("language", "specialism", "format", "area", "capacity")
             },

@@ -41,6 +41,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from courses.models import Enrolment, Reflection, ReflectionShare
 from lms.models import (
+    AuditEvent,
     DataExport,
     ErasureRequest,
     HistoryShare,
@@ -163,6 +164,7 @@ def named(name, *args: Callable[[World], object]) -> Callable[[World], str]:
 
 
 HOME = lambda world: world.home.slug  # noqa: E731
+HOME_PAGE = lambda world: 1  # noqa: E731 - any page id: the restriction is what is missing
 MENTORSHIP = lambda world: world.mentorship.pk  # noqa: E731
 SESSION = lambda world: world.session.pk  # noqa: E731
 AWAITING = lambda world: world.awaiting_session.pk  # noqa: E731
@@ -197,6 +199,7 @@ def _settings_post(world) -> dict:
             ("weight_language", "weight_specialism", "weight_format", "weight_area"), "10"
         ),
         "weight_capacity": "5",
+        "concern_retention_months": "24",
     }
 
 
@@ -294,6 +297,15 @@ TABLE: dict[str, Route] = {
         data=lambda world: {"require_two_factor_for_staff": "on"},
         row=lambda world: _values(Organisation, world.home.pk, "require_two_factor_for_staff"),
     ),
+    # The privacy notice is for everyone; an organisation's contact on it is its org admins'.
+    "lms:privacy": Route(named("lms:privacy"), get=public()),
+    "lms:privacy-contact": Route(
+        named("lms:privacy-contact", HOME),
+        get=only(ORG_ADMIN, SUPERUSER),
+        post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
+        data=lambda world: {"privacy_contact": "Changed by whoever posted this."},
+        row=lambda world: _values(Organisation, world.home.pk, "privacy_contact"),
+    ),
     # Roles: org admins only.
     "lms:membership-add": Route(
         named("lms:membership-add", HOME, PAT_ID),
@@ -304,6 +316,29 @@ TABLE: dict[str, Route] = {
             .filter(user=world.pat, organisation=world.home)
             .values_list("role", flat=True)
         ),
+    ),
+    # Letting someone sign in again after too many attempts: org admins of their organisation.
+    "lms:account-unlock": Route(
+        named("lms:account-unlock", HOME, PAT_ID),
+        post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
+        row=lambda world: AuditEvent.objects.filter(action="lms.account.unlocked").count(),
+    ),
+    # Everyone signs out their own other sessions, never anyone else's.
+    "lms:sign-out-everywhere": Route(
+        named("lms:sign-out-everywhere"),
+        post={**signed_in(REDIRECT), PAT: ACTS},
+        row=lambda world: _values(type(world.pat), world.pat.pk, "session_epoch"),
+    ),
+    # Wagtail's own sign-in form sends everyone to ours; shared page and document passwords
+    # cannot be made, so no restriction exists to try.
+    "<unnamed pattern _util/login/>": Route(lambda world: "/_util/login/", get=public(LOGIN)),
+    "wagtailcore_authenticate_with_password": Route(
+        named("wagtailcore_authenticate_with_password", lambda world: 999999, HOME_PAGE),
+        get=public(NOT_FOUND),
+    ),
+    "wagtaildocs_authenticate_with_password": Route(
+        named("wagtaildocs_authenticate_with_password", lambda world: 999999),
+        get=public(NOT_FOUND),
     ),
     "lms:membership-end": Route(
         named("lms:membership-end", HOME, lambda world: world.pat_membership.pk),
@@ -751,6 +786,15 @@ def ask_everything(world: World, persona: str) -> list[Answer]:
 
 
 # --- Fixtures: one world for the module, and each persona's answers asked once -------------------
+
+
+# The world is built once and held in one transaction for the whole module, which pytest-django
+# allows only where closing a connection between tests keeps it (SQLite in memory). The rules it
+# proves live in the views and the policy, not in the database, so it runs on the SQLite pass.
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+    reason="the module-wide world needs one connection across tests: run on SQLite",
+)
 
 
 @pytest.fixture(scope="module")
