@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from lms.demo import DEMO_PASSWORD
 from lms.models import Organisation, User
@@ -129,8 +130,13 @@ def test_the_demo_makes_mentoring_worth_looking_at_and_a_second_run_adds_nothing
     assert "Mentor profile of Aisha Rahman: created" in output
     assert "has asked Maya Mentor to be their mentor" in output
 
-    # The named mentors can sign in.
-    assert client.login(username="aisha.mentor@generated.demo.example", password=DEMO_PASSWORD)
+    # The named mentors can sign in, through the sign-in page as a person would.
+    signed_in = client.post(
+        reverse("lms:login"),
+        {"username": "aisha.mentor@generated.demo.example", "password": DEMO_PASSWORD},
+    )
+    assert signed_in.status_code == 302
+    assert client.get(reverse("lms:account")).status_code == 200
 
     before = _counts()
     again = seed()

@@ -362,7 +362,7 @@ def _settings_changed(w):
         "org_admin", "post", _home(w, "mentoring:settings"), "mentoring.settings.changed", None,
         data={"mentor_min_stage": "", "response_days": "9", "supervision_interval_days": "31",
               "weight_language": "20", "weight_specialism": "15", "weight_format": "10",
-              "weight_area": "10", "weight_capacity": "5"},
+              "weight_area": "10", "weight_capacity": "5", "concern_retention_months": "24"},
         refused_by="other_org_admin",
     )  # fmt: skip
 
