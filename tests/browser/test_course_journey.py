@@ -57,7 +57,12 @@ def write_module_with_check_and_reflection(page, course_id):
     duplicate_buttons = page.get_by_role("button", name="Duplicate")
     duplicate_buttons.nth(duplicate_buttons.count() - 1).click()
     page.locator(question + "answers-1-value-text").fill("Their peer worker")
-    page.locator(question + "answers-1-value-correct").uncheck()
+    # The duplicate arrives with "correct" ticked, as copied; wait until the admin has drawn it
+    # (under load it can still be settling) before unticking it.
+    second_correct = page.locator(question + "answers-1-value-correct")
+    expect(second_correct).to_be_checked()
+    second_correct.uncheck()
+    expect(second_correct).not_to_be_checked()
     page.locator(question + "answers-1-value-feedback").fill("No: the person decides.")
     add_block(page, "Reflection prompt")
     page.locator("#body-1-value-prompt").fill("Who is family to you, and why?")
