@@ -456,6 +456,69 @@ class ThrottleHit(models.Model):
         return f"{self.scope} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class OutboxTask(models.Model):
+    """One background task asked for: the outbox row written in the same transaction as the
+    change that asked for it, so that no task is lost to a broker outage or a lost worker.
+
+    `lms.queue.enqueue` writes it and hands it to django-q2 after the commit; `lms.queue.run`
+    runs it and marks it done; `lms.queue.relay` hands over again any row that is still pending
+    or was handed over and never finished (see docs/architecture.md, "Background work").
+    """
+
+    PENDING, HANDED, DONE, FAILED = "pending", "handed", "done", "failed"
+    STATUSES = [
+        (PENDING, "Waiting to be handed to the broker"),
+        (HANDED, "Handed to the broker"),
+        (DONE, "Done"),
+        (FAILED, "Given up"),
+    ]
+
+    task = models.CharField(max_length=200, help_text="Dotted path of the task function.")
+    args = models.JSONField(default=list, blank=True, help_text="Ids only.")
+    status = models.CharField(max_length=20, choices=STATUSES, default=PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    handed_at = models.DateTimeField(null=True, blank=True)
+    handovers = models.PositiveIntegerField(default=0)
+    key_fingerprint = models.CharField(
+        max_length=16, blank=True, help_text="Which SECRET_KEY signed the last hand-over."
+    )
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "handed_at"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)} #{self.pk} ({self.status})"
+
+
+class SideEffect(models.Model):
+    """A side effect a task has claimed, by an idempotency key that names it (for example
+    "email:evidence_reviewed:42"): the unique key is checked in the database before the effect.
+
+    A key is claimed and committed before any network I/O and marked done after it; a key left
+    claimed means the worker stopped in the middle, and whether the effect happened is unknown
+    (it is never tried again: at most once). `lms.tasks.report_background_work` lists them.
+    """
+
+    CLAIMED, DONE = "claimed", "done"
+    STATUSES = [(CLAIMED, "Claimed"), (DONE, "Done")]
+
+    key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=20, choices=STATUSES, default=CLAIMED)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "claimed_at"])]
+
+    def __str__(self):
+        return f"{self.key} ({self.status})"
+
+
 class HomePage(Page):
     """The site root: a welcome for visitors and a dashboard for people who are signed in."""
 

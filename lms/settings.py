@@ -153,8 +153,14 @@ DATABASES = {"default": _database}
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
+    # Fails open (lms.cache): with Redis down, reads miss and writes are dropped with a warning,
+    # and pages still serve. Short timeouts so that an unreachable Redis never holds a request.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "lms.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
     }
 else:
     # Per-process memory: nothing in the code relies on the cache being shared between processes.
@@ -168,11 +174,25 @@ if TASK_BROKER not in {"orm", "redis"}:
     raise ImproperlyConfigured("TASK_BROKER must be 'orm' or 'redis'.")
 if TASK_BROKER == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("TASK_BROKER=redis needs REDIS_URL to be set.")
+TASK_TIMEOUT_SECONDS = env_int("TASK_TIMEOUT_SECONDS", 120)
+TASK_RETRY_SECONDS = env_int("TASK_RETRY_SECONDS", 180)
+if TASK_RETRY_SECONDS <= TASK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured("TASK_RETRY_SECONDS must be more than TASK_TIMEOUT_SECONDS.")
+# The outbox (lms.queue): every task is first a row written with the change that asked for it.
+# The relay hands over a row still pending after the grace period (the broker was down when it
+# was queued), and again one handed over but not finished after the timeout and the broker's own
+# retry have both passed (the broker lost it, or a changed SECRET_KEY made it unreadable); it
+# gives up, loudly, after TASK_MAX_HANDOVERS.
+TASK_RELAY_GRACE_SECONDS = env_int("TASK_RELAY_GRACE_SECONDS", 30)
+TASK_RESEND_AFTER_SECONDS = TASK_TIMEOUT_SECONDS + TASK_RETRY_SECONDS
+TASK_MAX_HANDOVERS = 5
+# A claimed side effect not done after this long is reported by the nightly check.
+TASK_STALE_CLAIM_SECONDS = TASK_RESEND_AFTER_SECONDS
 Q_CLUSTER = {
     "name": "peer-pathways",
     "workers": env_int("TASK_WORKERS", 2),
-    "timeout": 120,  # a task running longer than this is killed ...
-    "retry": 180,  # ... and handed out again after this (must exceed timeout)
+    "timeout": TASK_TIMEOUT_SECONDS,  # a task running longer than this is killed ...
+    "retry": TASK_RETRY_SECONDS,  # ... and handed out again after this (must exceed timeout)
     "max_attempts": 5,
     "ack_failures": True,
     "save_limit": 500,

@@ -3,13 +3,14 @@ runs from a django-q2 schedule (made by a migration)."""
 
 from django.urls import reverse
 
-from lms.emails import absolute_url, send_templated_email
+from lms.emails import absolute_url, send_email_once
 from lms.models import Organisation
 from pathways.models import EvidenceReview, StageDecision
 from pathways.services import readiness_snapshot_take
 
 
 def send_evidence_review_email(review_id: int) -> None:
+    """Tell the person their evidence was reviewed, once (the review is the key)."""
     review = (
         EvidenceReview.objects.select_related("evidence__user", "evidence__competence", "reviewer")
         .filter(pk=review_id)
@@ -17,7 +18,8 @@ def send_evidence_review_email(review_id: int) -> None:
     )
     if review is None:
         return
-    send_templated_email(
+    send_email_once(
+        f"email:evidence_reviewed:{review.pk}",
         template="evidence_reviewed",
         to=[review.evidence.user.email],
         context={"review": review, "pathway_url": absolute_url(reverse("pathways:mine"))},
@@ -25,6 +27,7 @@ def send_evidence_review_email(review_id: int) -> None:
 
 
 def send_stage_decision_email(decision_id: int) -> None:
+    """Tell the person about a stage decision, once (the decision is the key)."""
     decision = (
         StageDecision.objects.select_related("membership__user", "to_stage", "decided_by")
         .filter(pk=decision_id)
@@ -32,7 +35,8 @@ def send_stage_decision_email(decision_id: int) -> None:
     )
     if decision is None:
         return
-    send_templated_email(
+    send_email_once(
+        f"email:stage_decision:{decision.pk}",
         template="stage_decision",
         to=[decision.membership.user.email],
         context={"decision": decision, "pathway_url": absolute_url(reverse("pathways:mine"))},

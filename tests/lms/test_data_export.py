@@ -24,7 +24,7 @@ from courses.services import (
     reflection_save,
 )
 from lms.data_export import account_part
-from lms.models import AuditEvent, DataExport
+from lms.models import AuditEvent, DataExport, OutboxTask
 from lms.services import data_export_build, data_export_request, history_share_start
 from lms.tasks import build_data_export
 from mentoring.data_export import mentoring_export_part
@@ -269,7 +269,17 @@ def test_two_quick_requests_make_one_export_and_one_task(
     client, world, monkeypatch, django_capture_on_commit_callbacks
 ):
     queued = []
-    monkeypatch.setattr(lms.queue, "async_task", lambda path, *args: queued.append((path, args)))
+    monkeypatch.setattr(
+        lms.queue,
+        "async_task",
+        # The broker carries the outbox row's id; the row names the task and its args.
+        lambda path, outbox_id: queued.append(
+            (
+                OutboxTask.objects.get(pk=outbox_id).task,
+                tuple(OutboxTask.objects.get(pk=outbox_id).args),
+            )
+        ),
+    )
     client.force_login(world.pat)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("lms:data-export"))
