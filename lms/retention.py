@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_q.models import Task
 from wagtail import hooks
 
-from lms.models import DataExport, Invitation
+from lms.models import DataExport, Invitation, OutboxTask, SideEffect
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,11 @@ def task_results_remove_old(*, now: datetime) -> int:
     find faults."""
     cutoff = now - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
     removed, _ = Task.objects.filter(stopped__lt=cutoff).delete()
-    return removed
+    # With them, the outbox rows of tasks done and the keys of effects done that long ago (a
+    # key still claimed stays, for the nightly report).
+    outbox, _ = OutboxTask.objects.filter(status=OutboxTask.DONE, done_at__lt=cutoff).delete()
+    keys, _ = SideEffect.objects.filter(status=SideEffect.DONE, done_at__lt=cutoff).delete()
+    return removed + outbox + keys
 
 
 def sessions_remove_expired(*, now: datetime) -> int:

@@ -329,3 +329,23 @@ def test_a_period_out_of_range_gets_a_clear_message_and_keeps_what_was_typed(cli
     assert "Enter a number from 1 to 120." in page
     assert 'value="500"' in page and 'value="9"' in page
     assert not MentoringSettings.objects.filter(organisation=personas.home).exists()
+
+
+def test_old_outbox_rows_and_done_keys_go_with_the_task_results_and_claims_stay(personas, settings):
+    from lms.models import OutboxTask, SideEffect
+
+    settings.TASK_RESULT_RETENTION_DAYS = 30
+    old, recent = NOW - timedelta(days=31), NOW - timedelta(days=2)
+    OutboxTask.objects.create(task="lms.tasks.apply_retention", status="done", done_at=old)
+    kept_row = OutboxTask.objects.create(
+        task="lms.tasks.apply_retention", status="done", done_at=recent
+    )
+    waiting = OutboxTask.objects.create(task="lms.tasks.apply_retention", created_at=old)
+    SideEffect.objects.create(key="email:old", status="done", claimed_at=old, done_at=old)
+    stale = SideEffect.objects.create(key="email:unknown", claimed_at=old)
+
+    removed = retention_apply(now=NOW)
+
+    assert removed["background task results"] == 2
+    assert set(OutboxTask.objects.values_list("pk", flat=True)) == {kept_row.pk, waiting.pk}
+    assert list(SideEffect.objects.values_list("pk", flat=True)) == [stale.pk]
