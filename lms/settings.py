@@ -202,7 +202,13 @@ Q_CLUSTER = {
 if TASK_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"
 else:
-    Q_CLUSTER["redis"] = REDIS_URL
+    # Queueing happens in the request: an unreachable Redis fails fast, and the task waits in
+    # the outbox (lms.queue) instead of the request waiting for the network.
+    Q_CLUSTER["redis"] = REDIS_URL + (
+        ""
+        if "socket_connect_timeout" in REDIS_URL
+        else ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=2"
+    )
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
