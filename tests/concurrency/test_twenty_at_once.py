@@ -2,6 +2,8 @@
 to twenty requests), against a live server on SQLite in WAL mode and on PostgreSQL: exactly one
 effect, never more than capacity, and never an error page or "database is locked"."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import NoReverseMatch, reverse
@@ -27,6 +29,7 @@ from pathways.models import (
 )
 from pathways.services import evidence_submit, pathway_join
 from tests.concurrency.harness import (
+    Visitor,
     assert_all_answered_kindly,
     at_once,
     path_of,
@@ -231,4 +234,49 @@ def test_twenty_confirmations_of_a_stage_move_at_once_move_the_person_one_stage(
     assert StageDecision.objects.filter(membership=membership).count() == 1
     assert PathwayMembership.objects.get(pk=membership.pk).stage_id == trainee.pk
     assert volunteer.pk != trainee.pk
+    assert len([m for m in mail.outbox if m.to == [personas.peer.email]]) == 1
+
+
+def test_one_not_yet_form_sent_twenty_times_at_once_is_recorded_once(server, personas):
+    """A double click, twenty times over: one browser, one page, one submission token."""
+    pathway = make_pathway(framework=make_framework(), organisation=personas.home)
+    trainee = stages(pathway)[1]
+    membership = pathway_join(user=personas.peer, pathway=pathway)
+    person = reverse("pathways:person", args=[personas.home.slug, personas.peer.pk])
+    decide = reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk])
+    [browser] = signed_in_visitors(server, personas.coordinator, 1)
+    page = browser.open_form(person)
+    token = re.search(r'name="submission" value="([^"]+)"', page.text).group(1)
+    clicks = [Visitor(server.port, dict(browser.cookies), browser.csrf) for _ in range(N)]
+    mail.outbox = []
+
+    answers = _post_at_once(
+        clicks,
+        decide,
+        {
+            "submission": token,
+            "to_stage": trainee.pk,
+            "outcome": StageDecision.NOT_YET,
+            "note": "Let us look again next month.",
+        },
+    )
+
+    assert StageDecision.objects.filter(membership=membership).count() == 1
+    assert {(answer.status, path_of(answer.location)) for answer in answers} == {(302, person)}
+    assert len([m for m in mail.outbox if m.to == [personas.peer.email]]) == 1
+
+
+# --- Accounts ---------------------------------------------------------------------------------
+
+
+def test_twenty_password_resets_for_one_account_at_once_send_one_email(server, personas):
+    visitors = [Visitor(server.port) for _ in range(N)]
+    reset = reverse("lms:password-reset")
+    for visitor in visitors:
+        visitor.open_form(reset)
+    mail.outbox = []
+
+    answers = _post_at_once(visitors, reset, {"email": personas.peer.email})
+
+    assert {path_of(answer.location) for answer in answers} == {reverse("lms:password-reset-done")}
     assert len([m for m in mail.outbox if m.to == [personas.peer.email]]) == 1
