@@ -332,6 +332,7 @@ def members(request, slug):
 
 
 @login_required
+@once_per_submission
 def invite(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     roles = roles_person_may_invite(user=request.user, organisation=organisation)

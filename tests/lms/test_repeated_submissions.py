@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from courses.models import ModulePage, QuizAttempt
 from courses.services import enrolment_create
-from lms.models import SubmissionClaim
+from lms.models import AuditEvent, Invitation, Membership, Role, SubmissionClaim
 from lms.retention import retention_apply
 from lms.submissions import ALREADY_DONE
 from mentoring.models import (
@@ -304,6 +304,37 @@ def test_an_invitation_sent_again_twenty_times_from_one_page_is_one_email(
 
     assert _sent_to(mailoutbox, invitation.email) == 1
     _landed_on_the_same_page(client, answers)
+
+
+def test_an_invitation_sent_twenty_times_from_one_page_is_one_invitation_and_one_email(
+    client, personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.coordinator)
+    url = reverse("lms:invite", args=[personas.home.slug])
+    data = {"submission": _token(client, url), "email": "robin@example.org", "role": Role.PEER}
+
+    answers = _send_repeatedly(client, django_capture_on_commit_callbacks, url, data)
+
+    assert Invitation.objects.filter(email="robin@example.org").count() == 1
+    assert _sent_to(mailoutbox, "robin@example.org") == 1
+    _landed_on_the_same_page(client, answers)
+
+
+def test_a_role_added_twenty_times_is_one_role_and_one_audit_event(client, personas):
+    client.force_login(personas.org_admin)
+    url = reverse("lms:membership-add", args=[personas.home.slug, personas.peer.pk])
+
+    answers = [client.post(url, {"role": Role.MENTOR}) for _ in range(TIMES)]
+
+    assert {answer.status_code for answer in answers} == {302}
+    assert (
+        Membership.objects.active()
+        .filter(user=personas.peer, organisation=personas.home, role=Role.MENTOR)
+        .count()
+        == 1
+    )
+    added = AuditEvent.objects.filter(action="membership.added", subject_user=personas.peer)
+    assert added.count() == 1
 
 
 def test_a_password_reset_asked_twenty_times_sends_one_email(
