@@ -382,3 +382,34 @@ def test_used_submission_tokens_are_forgotten_after_a_day(client, personas, path
 
     assert removed["used form submission tokens"] == 1
     assert not SubmissionClaim.objects.exists()
+
+
+# --- Without a token (an older page, a script) -------------------------------------------------
+
+
+def test_the_same_not_yet_sent_again_without_a_token_is_recorded_once(
+    client, personas, pathway, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.coordinator)
+    data = {"to_stage": stages(pathway)[1].pk, "outcome": StageDecision.NOT_YET, "note": "Soon."}
+
+    _send_repeatedly(client, django_capture_on_commit_callbacks, _decision_url(personas), data)
+
+    assert StageDecision.objects.count() == 1
+    assert _sent_to(mailoutbox, personas.peer.email) == 1
+
+
+def test_the_same_evidence_sent_again_without_a_token_is_one_piece_of_evidence(
+    client, personas, pathway, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.peer)
+    data = {
+        "competence": Competence.objects.get(code="1.1").pk,
+        "statement": "<p>I co-facilitated the <b>group</b>.</p>",
+    }
+
+    _send_repeatedly(
+        client, django_capture_on_commit_callbacks, reverse("pathways:evidence-new"), data
+    )
+
+    assert Evidence.objects.filter(user=personas.peer).count() == 1
