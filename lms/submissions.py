@@ -81,7 +81,7 @@ def _repeat(request, token: str, user):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = ""
     messages.info(request, ALREADY_DONE)
-    return redirect(target or request.get_full_path())
+    return redirect(target or "/")
 
 
 def submission_claims_remove_old(*, now: datetime) -> int:
