@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from courses.models import ModulePage, QuizAttempt
 from courses.services import enrolment_create
-from lms.models import AuditEvent, Invitation, Membership, Role, SubmissionClaim
+from lms.models import (
+    AuditEvent,
+    ErasureRequest,
+    Invitation,
+    Membership,
+    Role,
+    SubmissionClaim,
+)
 from lms.retention import retention_apply
 from lms.submissions import ALREADY_DONE
 from mentoring.models import (
@@ -28,7 +35,7 @@ from mentoring.services.care import concern_raise
 from pathways.models import Competence, Evidence, Requirement, StageDecision
 from pathways.services import pathway_join
 from tests.courses.builders import make_course, simple_check
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory
 from tests.mentoring.builders import make_mentor
 from tests.pathways.builders import make_framework, make_pathway, stages
 
@@ -335,6 +342,28 @@ def test_a_role_added_twenty_times_is_one_role_and_one_audit_event(client, perso
     )
     added = AuditEvent.objects.filter(action="membership.added", subject_user=personas.peer)
     assert added.count() == 1
+
+
+def test_an_erasure_confirmed_twenty_times_from_one_page_is_scheduled_once(
+    client, personas, django_capture_on_commit_callbacks
+):
+    lee = UserFactory(email="lee.leaver@example.org", display_name="Lee Leaver")
+    MembershipFactory(
+        user=lee,
+        organisation=personas.home,
+        role=Role.PEER,
+        active_from=timezone.localdate() - timedelta(days=90),
+        active_to=timezone.localdate() - timedelta(days=7),
+    )
+    client.force_login(personas.org_admin)
+    url = reverse("lms:erasure-confirm", args=[personas.home.slug, lee.pk])
+    data = {"submission": _token(client, url), "reason": "Left", "confirm_email": lee.email}
+
+    answers = _send_repeatedly(client, django_capture_on_commit_callbacks, url, data)
+
+    assert ErasureRequest.objects.filter(person=lee).count() == 1
+    assert AuditEvent.objects.filter(action="lms.erasure.requested").count() == 1
+    _landed_on_the_same_page(client, answers)
 
 
 def test_a_password_reset_asked_twenty_times_sends_one_email(
