@@ -65,6 +65,7 @@ from lms.policy import (
     staff_organisation_for_record,
 )
 from lms.selectors import members_of_organisation
+from lms.submissions import once_per_submission
 from lms.uploads import private_file_response
 
 RECORDS_PER_PAGE = 50
@@ -292,6 +293,7 @@ def _module_for_enrolled(request, module_id):
 
 @login_required
 @require_POST
+@once_per_submission
 def knowledge_check_submit_view(request, module_id, check_id):
     module, course, enrolment = _module_for_enrolled(request, module_id)
     if enrolment is None:

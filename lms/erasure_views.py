@@ -18,6 +18,7 @@ from lms.erasure import (
 )
 from lms.forms import ErasureForm, add_service_errors
 from lms.models import ErasureRequest, Membership, Role
+from lms.submissions import once_per_submission
 
 
 def _members_url(organisation) -> str:
@@ -25,6 +26,7 @@ def _members_url(organisation) -> str:
 
 
 @login_required
+@once_per_submission
 def erasure_confirm(request, slug, user_id):
     organisation = get_organisation_for_role(user=request.user, slug=slug, roles={Role.ORG_ADMIN})
     person = get_person_for_erasure(organisation=organisation, user_id=user_id)

@@ -517,6 +517,20 @@ class SideEffect(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status})"
+class SubmissionClaim(models.Model):
+    """A form submitted once (lms.submissions): the one-time token its page carried, and where
+    the first submission led, so a repeat (a double click, a reload, the back button) lands
+    there without doing anything again. The unique token settles two at the same moment."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    result_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"submission at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class HomePage(Page):

@@ -262,20 +262,20 @@ def history_share_end(*, user: User, organisation: Organisation) -> int:
 def membership_add(
     *, organisation: Organisation, user: User, role: str, by: User | None, audit: bool = True
 ) -> Membership:
-    """Give a person a role in an organisation (no-op if they already hold it)."""
+    """Give a person a role in an organisation (no-op, and nothing audited, if they already
+    hold it: the same form sent again adds nothing)."""
     existing = Membership.objects.active().filter(organisation=organisation, user=user, role=role)
     membership = existing.first()
-    if membership is None:
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(
-                    organisation=organisation, user=user, role=role
-                )
-        except IntegrityError:
-            # A concurrent request added it first; that one stands.
-            return Membership.objects.get(
-                organisation=organisation, user=user, role=role, active_to__isnull=True
-            )
+    if membership is not None:
+        return membership
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+    except IntegrityError:
+        # A concurrent request added it first; that one stands.
+        return Membership.objects.get(
+            organisation=organisation, user=user, role=role, active_to__isnull=True
+        )
     if audit:
         audit_record(
             actor=by,

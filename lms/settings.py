@@ -273,6 +273,11 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # limits hold across processes and machines).
 PASSWORD_RESET_PER_ADDRESS_PER_HOUR = env_int("PASSWORD_RESET_PER_ADDRESS_PER_HOUR", 3)
 PASSWORD_RESET_PER_IP_PER_HOUR = env_int("PASSWORD_RESET_PER_IP_PER_HOUR", 20)
+# One reset email per account in this many minutes, however often the form is sent (a repeat
+# lands on the same "check your email" page).
+PASSWORD_RESET_ACCOUNT_GAP_MINUTES = env_int("PASSWORD_RESET_ACCOUNT_GAP_MINUTES", 5)
+# A form's one-time submission token (lms.submissions) is remembered this long.
+SUBMISSION_TOKEN_HOURS = 24
 INVITATION_ATTEMPTS_PER_HOUR = env_int("INVITATION_ATTEMPTS_PER_HOUR", 10)
 PAGE_PASSWORD_ATTEMPTS_PER_IP_PER_HOUR = env_int("PAGE_PASSWORD_ATTEMPTS_PER_IP_PER_HOUR", 10)
 

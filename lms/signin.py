@@ -99,6 +99,17 @@ def password_reset_allowed(request, email: str) -> bool:
     )
 
 
+def password_reset_account_allowed(user) -> bool:
+    """One reset email per account in a few minutes: the form sent again (or twenty times)
+    sends nothing more, whichever spelling of the address it used."""
+    return throttle_hit(
+        scope="password_reset_account",
+        value=str(user.pk),
+        limit=1,
+        window=timedelta(minutes=settings.PASSWORD_RESET_ACCOUNT_GAP_MINUTES),
+    )
+
+
 def invitation_attempt_allowed(request, invitation) -> bool:
     """A few sign-up attempts an hour for one invitation from one network address. (Per
     invitation too, so a team joining from one office is not held up by each other.)"""

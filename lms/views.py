@@ -67,8 +67,10 @@ from lms.signin import (
     account_unlock,
     invitation_attempt_allowed,
     locked_out_emails,
+    password_reset_account_allowed,
     password_reset_allowed,
 )
+from lms.submissions import once_per_submission
 from lms.two_factor.selectors import has_two_factor
 from lms.two_factor.signin import pending_clear, pending_start
 from lms.uploads import private_file_response
@@ -110,7 +112,7 @@ def password_reset_request(request):
         email = form.cleaned_data["email"]
         allowed = password_reset_allowed(request, email)  # counted for every address alike
         user = User.objects.filter(email__iexact=email, is_active=True).first()
-        if user is not None and allowed:
+        if user is not None and allowed and password_reset_account_allowed(user):
             enqueue("lms.tasks.send_password_reset_email", user.pk)
         # The same page whether or not the address has an account, and whether or not a limit
         # held the email back.
@@ -330,6 +332,7 @@ def members(request, slug):
 
 
 @login_required
+@once_per_submission
 def invite(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     roles = roles_person_may_invite(user=request.user, organisation=organisation)
@@ -357,6 +360,7 @@ def invite(request, slug):
 
 @login_required
 @require_POST
+@once_per_submission
 def invitation_resend_view(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     invitation = get_invitation_for_staff(

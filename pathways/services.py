@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from lms.models import Organisation, User
 from lms.queue import enqueue
+from lms.sanitiser import clean_html
 from lms.selectors import organisation_shared_by
 from lms.services import audit_record
 from lms.uploads import display_filename
@@ -87,6 +88,10 @@ def stage_decide(
         raise ValidationError(
             f"{membership.user} has not met every requirement for {to_stage} yet."
         )
+    if outcome == StageDecision.NOT_YET:
+        same = _same_not_yet_just_recorded(membership, to_stage=to_stage, note=note, by=by)
+        if same is not None:
+            return same  # the same form sent again: recorded and told once
     decision = StageDecision.objects.create(
         membership=membership,
         from_stage=membership.stage,
@@ -109,6 +114,27 @@ def stage_decide(
     )
     enqueue("pathways.tasks.send_stage_decision_email", decision.pk)
     return decision
+
+
+# The same words from the same person within this time are taken as the same form sent again
+# (a double click, a reload) when it carried no one-time token (lms.submissions).
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def _same_not_yet_just_recorded(membership, *, to_stage, note, by) -> StageDecision | None:
+    return (
+        StageDecision.objects.filter(
+            membership=membership,
+            from_stage=membership.stage,
+            to_stage=to_stage,
+            outcome=StageDecision.NOT_YET,
+            note=note.strip(),
+            decided_by=by,
+            decided_at__gte=timezone.now() - REPEAT_WINDOW,
+        )
+        .order_by("-decided_at")
+        .first()
+    )
 
 
 # --- Pauses and aspirations -------------------------------------------------------------------
@@ -166,6 +192,22 @@ def evidence_submit(
         raise ValidationError("Choose the competence or the kind of evidence this is for.")
     if not statement.strip() and upload is None:
         raise ValidationError({"statement": "Write a statement or attach a file (or both)."})
+    if upload is None:
+        same = (
+            Evidence.objects.filter(
+                user=user,
+                competence=competence,
+                evidence_kind=evidence_kind,
+                statement=clean_html(statement),
+                file="",
+                status=Evidence.SUBMITTED,
+                submitted_at__gte=timezone.now() - REPEAT_WINDOW,
+            )
+            .order_by("-submitted_at")
+            .first()
+        )
+        if same is not None:
+            return same  # the same words sent again: one piece of evidence
     stored = evidence_file_to_store(upload) if upload is not None else None
     evidence = Evidence(
         user=user, competence=competence, evidence_kind=evidence_kind, statement=statement

@@ -17,6 +17,7 @@ from lms.policy import (
     is_staff_for,
     record_organisation_read,
 )
+from lms.submissions import once_per_submission
 from lms.uploads import accepts_upload, private_file_response
 from pathways import exports
 from pathways.access import (
@@ -140,6 +141,7 @@ def _evidence_choices(user):
 
 @accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
+@once_per_submission
 def evidence_new(request):
     competences, kinds = _evidence_choices(request.user)
     form = EvidenceForm(
@@ -222,6 +224,7 @@ def person_pathway(request, slug, user_id):
 
 @login_required
 @require_POST
+@once_per_submission
 def stage_decision(request, slug, user_id):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     person = get_person_for_staff(viewer=request.user, organisation=organisation, user_id=user_id)

@@ -7,8 +7,15 @@ from wagtail import hooks
 
 from lms.access import can_manage_roles
 from lms.context_processors import NavItem
+from lms.submissions import submission_field_html
 
 register = template.Library()
+
+
+@register.simple_tag
+def submission_field():
+    """The one-time token that makes a repeat of this form do nothing (lms.submissions)."""
+    return submission_field_html()
 
 
 @register.simple_tag

@@ -13,6 +13,7 @@ from lms.forms import add_service_errors
 from lms.models import Role
 from lms.policy import record_organisation_read, record_read
 from lms.selectors import roles_for_user
+from lms.submissions import once_per_submission
 from mentoring.access import (
     MENTOR,
     current_mentorship_between,
@@ -49,6 +50,7 @@ def _mentorship_for_concern(*, user, pk):
 
 
 @login_required
+@once_per_submission
 def concern_new(request, pk):
     mentorship = _mentorship_for_concern(user=request.user, pk=pk)
     form = ConcernForm(request.POST or None)
@@ -91,6 +93,7 @@ def concern_list(request, slug):
 
 
 @login_required
+@once_per_submission
 def concern_detail(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     concern = get_concern_for_staff(user=request.user, organisation=organisation, pk=pk)

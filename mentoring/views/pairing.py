@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from lms.access import get_organisation_for_role
 from lms.forms import add_service_errors
 from lms.policy import record_organisation_read
+from lms.submissions import once_per_submission
 from mentoring import access
 from mentoring.calendar import next_session_ics
 from mentoring.forms.pairing import (
@@ -63,6 +64,7 @@ def home(request):
 
 
 @login_required
+@once_per_submission
 def request_new(request, pk):
     profile = access.get_profile_for_trainee(trainee=request.user, pk=pk)
     form = MentorRequestForm(request.POST or None)
@@ -184,6 +186,7 @@ def request_withdraw(request, pk):
 
 
 @login_required
+@once_per_submission
 def propose(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     form = ProposeForm(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from lms.access import get_organisation_for_role
 from lms.forms import add_service_errors
 from lms.policy import record_organisation_read, record_read
+from lms.submissions import once_per_submission
 from mentoring.access import (
     MENTOR,
     TRAINEE,
@@ -69,6 +70,7 @@ def _session_as_mentor(request, pk: int) -> SupervisionSession:
 
 
 @login_required
+@once_per_submission
 def session_new(request, pk):
     mentorship = get_mentorship_for_participant(user=request.user, pk=pk)
     if role_in(user=request.user, mentorship=mentorship) != MENTOR:
