@@ -214,7 +214,7 @@ class ModuleProgress(models.Model):
     finished_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the learner said \"I have finished this module\" in the current round.",
+        help_text='When the learner said "I have finished this module" in the current round.',
     )
     completed_at = models.DateTimeField(
         null=True,

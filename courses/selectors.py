@@ -312,9 +312,7 @@ def enrolments_done_but_not_completed(
     if not batch:
         return [], None
     totals = module_counts(courses=list({e.course_id: e.course for e in batch}.values()))
-    done = [
-        e.pk for e in batch if e.modules_done and e.modules_done >= totals.get(e.course_id, 0)
-    ]
+    done = [e.pk for e in batch if e.modules_done and e.modules_done >= totals.get(e.course_id, 0)]
     return done, batch[-1].pk
 
 

@@ -217,7 +217,7 @@ REPAIR_BATCH_SIZE = 500
 
 
 def course_completions_repair(
-    *, course_ids: list[int] | None = None, batch_size: int = REPAIR_BATCH_SIZE
+    *, course_ids: list[int] | None = None, batch_size: int | None = None
 ) -> list[int]:
     """Complete every open enrolment (on the given courses, or all) whose current round has
     every live module complete but no completion: after a lost race, or once a module was
@@ -227,7 +227,7 @@ def course_completions_repair(
     repaired, after_id = [], 0
     while after_id is not None:
         ids, after_id = enrolments_done_but_not_completed(
-            course_ids=course_ids, after_id=after_id, limit=batch_size
+            course_ids=course_ids, after_id=after_id, limit=batch_size or REPAIR_BATCH_SIZE
         )
         for enrolment in Enrolment.objects.filter(pk__in=ids).select_related("course", "user"):
             if course_complete_if_done(enrolment=enrolment) is not None:

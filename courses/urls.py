@@ -12,7 +12,9 @@ urlpatterns = [
         views.knowledge_check_submit_view,
         name="check-submit",
     ),
-    path("learning/modules/<int:module_id>/finish/", views.module_finish_view, name="module-finish"),
+    path(
+        "learning/modules/<int:module_id>/finish/", views.module_finish_view, name="module-finish"
+    ),
     path(
         "learning/modules/<int:module_id>/reflections/<str:prompt_id>/",
         views.reflection_save_view,

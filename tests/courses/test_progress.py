@@ -209,9 +209,7 @@ def test_finishing_the_last_module_completes_the_course_and_shows_it(client, per
     assert Certificate.objects.count() == 1
 
 
-def test_module_with_a_check_completes_only_once_finished_and_the_check_is_passed(
-    client, personas
-):
+def test_module_with_a_check_completes_only_once_finished_and_the_check_is_passed(client, personas):
     check = simple_check()
     course = make_course("Peer Support Basics", modules=1, bodies=[[text(), check]])
     enrolment = _enrol(personas.peer, course)
@@ -477,6 +475,86 @@ def test_two_simultaneous_completions_record_the_course_once(personas, private_s
     assert sum(result is not None for result in results) == 1
     assert CourseCompletion.objects.count() == 1
     assert Certificate.objects.count() == 1
+
+
+ROUNDS = 10
+
+
+def _answer_rightly(check):
+    return {
+        question["id"]: [a["id"] for a in question["value"]["answers"] if a["value"]["correct"]]
+        for question in check["value"]["questions"]
+    }
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite lets only one writer in at a time, so two threads cannot race there; "
+    "run with DATABASE_URL set to PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("last_step", ["finish", "check"])
+def test_two_different_last_modules_finishing_at_once_give_one_completion_and_certificate(
+    personas, private_storage, last_step
+):
+    """The race found: each transaction saw the other's module as not complete, leaving the
+    course at 100% with no completion. Run many times, each time with a fresh learner; in half
+    of the "finish" rounds the modules were never opened, so both progress rows are new."""
+    from courses.services import knowledge_check_submit
+    from tests.factories import UserFactory
+
+    checks = [simple_check(), simple_check()]
+    bodies = [[text(), checks[0]], [text(), checks[1]]] if last_step == "check" else None
+    course = make_course("Peer Support Basics", modules=2, bodies=bodies, validity_months=12)
+    modules = _modules(course)
+    for round_number in range(ROUNDS):
+        enrolment = _enrol(UserFactory(), course)
+        if last_step == "check" or round_number % 2:
+            for module in modules:
+                (module_finish if last_step == "check" else module_visit)(
+                    enrolment=enrolment, module=module
+                )
+        barrier = threading.Barrier(2)
+        errors = []
+
+        def last_action(module, check, enrolment_id=enrolment.pk, barrier=barrier, errors=errors):
+            try:
+                fresh = Enrolment.objects.select_related("course", "user").get(pk=enrolment_id)
+                module = ModulePage.objects.get(pk=module.pk)
+                barrier.wait(timeout=10)
+                if last_step == "check":
+                    knowledge_check_submit(
+                        enrolment=fresh,
+                        module=module,
+                        check_id=check["id"],
+                        answers=_answer_rightly(check),
+                    )
+                else:
+                    module_finish(enrolment=fresh, module=module)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        threads = [
+            threading.Thread(target=last_action, args=(module, check))
+            for module, check in zip(modules, checks, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+        assert errors == [], f"round {round_number}"
+        assert (
+            ModuleProgress.objects.filter(enrolment=enrolment, completed_at__isnull=False).count()
+            == 2
+        ), f"round {round_number}"
+        assert CourseCompletion.objects.filter(enrolment=enrolment).count() == 1, (
+            f"round {round_number}: all modules done but no completion"
+        )
+        assert Certificate.objects.filter(completion__enrolment=enrolment).count() == 1
+        assert Enrolment.objects.get(pk=enrolment.pk).completed_at is not None
 
 
 # --- Refreshers --------------------------------------------------------------------------------
