@@ -125,8 +125,9 @@ def _progress_for(enrolment: Enrolment, module: ModulePage) -> tuple[ModuleProgr
 @transaction.atomic
 def module_finish(*, enrolment: Enrolment, module: ModulePage) -> ModuleState:
     """The learner says "I have finished this module" (they have it open, so it counts as
-    opened too, and as where they left off). The module completes now if its checks are passed and any reflection it needs
-    is written, or later, when the last of those is done. Saying it twice changes nothing."""
+    opened too, and as where they left off). The module completes now if its checks are passed
+    and any reflection it needs is written, or later, when the last of those is done. Saying it
+    twice changes nothing."""
     progress = module_visit(enrolment=enrolment, module=module)
     now = None
     if progress.finished_at is None:
