@@ -175,9 +175,9 @@ def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
     read, so of two modules finishing at once the second to take the lock sees the first one's
     committed completion (on PostgreSQL each statement reads what is committed when it starts;
     SQLite lets one writer in at a time). The lock also makes the claim happen once a round."""
-    # FOR NO KEY UPDATE: it still serialises completions of one enrolment, but does not wait
-    # on the key-share lock a newly inserted progress row holds on its enrolment (FOR UPDATE
-    # would, and two modules finishing at once would deadlock).
+    # FOR NO KEY UPDATE is enough to serialise completions of one enrolment, and unlike FOR
+    # UPDATE it does not conflict with the key-share lock that inserting a progress row takes
+    # on its enrolment, so it never waits on, or deadlocks with, a module merely being opened.
     locked = Enrolment.objects.select_for_update(no_key=True).filter(pk=enrolment.pk).first()
     if locked is None or locked.completed_at is not None:
         return None
