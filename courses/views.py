@@ -349,6 +349,7 @@ def module_finish_view(request, module_id):
         messages.error(request, f"Enrol on {course.title} before working through its modules.")
         return redirect(course.url)
     already = enrolment.progress.filter(module=module, completed_at__isnull=False).exists()
+    course_was_complete = enrolment.completed_at is not None
     state = module_finish(enrolment=enrolment, module=module)
     if not state.complete:
         messages.info(
@@ -359,7 +360,7 @@ def module_finish_view(request, module_id):
     enrolment.refresh_from_db(fields=["completed_at"])
     if already:
         messages.info(request, f"You have already finished {module.title}.")
-    elif enrolment.completed_at is not None:
+    elif enrolment.completed_at is not None and not course_was_complete:
         messages.success(request, f"You have finished {module.title}, and with it {course.title}.")
     else:
         messages.success(request, f"You have finished {module.title}.")
