@@ -58,6 +58,7 @@ def _progress(user: User) -> list[dict]:
             "Course": row.enrolment.course.title,
             "Module": row.module.title,
             "First opened": when(row.visited_at),
+            "Marked as finished": when(row.finished_at),
             "Completed": when(row.completed_at),
         }
         for row in progress.order_by("visited_at", "pk")

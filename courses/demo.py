@@ -6,8 +6,9 @@ only when their content differs from the data. Every block and list item gets an
 its place in the course, so the ids stay the same between runs and the knowledge-check attempts
 and reflections stored against them keep pointing at the right blocks.
 
-Progress goes through the course services, exactly as a learner's clicks would, so enrolment,
-completion and certificates follow the real rules. A person who is already enrolled on a course
+Progress goes through the course services, exactly as a learner's clicks would (open, answer,
+reflect, "I have finished this module"), so enrolment, completion and certificates follow the
+real rules. A person who is already enrolled on a course
 is left alone.
 """
 
@@ -244,8 +245,10 @@ def _write(draw: ImageDraw.ImageDraw, text: str) -> None:
 
 
 def _work_through(user, course: CoursePage, how_many: int | None, demo_words: dict) -> None:
-    """Enrol the person and complete the first `how_many` modules (all of them when None),
-    answering every knowledge check correctly and writing at any reflection prompt."""
+    """Enrol the person and complete the first `how_many` modules (all of them when None) as a
+    learner would: open each, answer every knowledge check correctly, write at any reflection
+    prompt where the module needs it (or, part-way through a course, at every prompt), then say
+    "I have finished this module"."""
     if Enrolment.objects.filter(user=user, course=course).exists():
         return
     enrolment, _ = services.enrolment_create(user=user, course=course)
@@ -258,8 +261,9 @@ def _work_through(user, course: CoursePage, how_many: int | None, demo_words: di
                 check_id=check.id,
                 answers=_correct_answers(check),
             )
-        if how_many is not None:
+        if how_many is not None or module.requires_reflection:
             _reflect(user, module, demo_words["reflection"])
+        services.module_finish(enrolment=enrolment, module=module)
 
 
 def _correct_answers(check) -> dict[str, list[str]]:

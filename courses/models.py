@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -123,8 +124,21 @@ class ModulePage(Page):
     summary = models.TextField(blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(default=30)
     body = StreamField(ModuleBodyBlock())
+    requires_reflection = models.BooleanField(
+        "needs a reflection",
+        default=False,
+        help_text="Tick this if learners must save a reflection at one of this module's "
+        "reflection prompts before the module counts as finished. The module needs at least "
+        "one reflection prompt. Knowledge checks on the module always have to be passed.",
+    )
 
-    content_panels = [*Page.content_panels, "summary", "estimated_minutes", "body"]
+    content_panels = [
+        *Page.content_panels,
+        "summary",
+        "estimated_minutes",
+        "body",
+        MultiFieldPanel(["requires_reflection"], heading="Finishing the module"),
+    ]
     search_fields = [
         *Page.search_fields,
         index.SearchField("summary"),
@@ -137,6 +151,16 @@ class ModulePage(Page):
         from courses.views import serve_module
 
         return serve_module(request, module=self)
+
+    def clean(self):
+        super().clean()
+        if self.requires_reflection and not self.reflection_prompts():
+            raise ValidationError(
+                {
+                    "requires_reflection": "Add a reflection prompt to the module, or untick "
+                    "this: learners cannot write a reflection without one."
+                }
+            )
 
     def knowledge_checks(self):
         return [block for block in self.body if block.block_type == "knowledge_check"]
@@ -184,8 +208,21 @@ class Enrolment(models.Model):
 class ModuleProgress(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="progress")
     module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
-    visited_at = models.DateTimeField(default=timezone.now)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    visited_at = models.DateTimeField(
+        default=timezone.now, help_text="When the learner first opened the module."
+    )
+    finished_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text='When the learner said "I have finished this module" in the current round.',
+    )
+    completed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the module was complete in the current round: opened, marked as "
+        "finished, every knowledge check passed and, where the module needs one, a reflection "
+        "written. Set by whichever came last.",
+    )
 
     class Meta:
         constraints = [

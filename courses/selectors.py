@@ -208,6 +208,114 @@ def passed_check_ids(*, enrolment: Enrolment, module: ModulePage) -> set[str]:
     )
 
 
+def reflection_written_this_round(*, enrolment: Enrolment, module: ModulePage) -> bool:
+    """Whether the learner has saved a reflection at any prompt on the module in this round."""
+    return Reflection.objects.filter(
+        user_id=enrolment.user_id, module=module, updated_at__gte=enrolment.round_started_at
+    ).exists()
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    """What a learner has done on one module in the current round, and what is left.
+
+    A module is complete once it is opened, marked as finished by the learner, every knowledge
+    check on it has a passing attempt in this round and, where the editor asked for one, a
+    reflection is saved in this round. Whichever comes last completes it."""
+
+    progress: ModuleProgress | None
+    checks_total: int
+    checks_left: int
+    reflection_needed: bool
+
+    @property
+    def opened(self) -> bool:
+        return self.progress is not None
+
+    @property
+    def finished(self) -> bool:
+        return self.progress is not None and self.progress.finished_at is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.progress is not None and self.progress.completed_at is not None
+
+    @property
+    def work_done(self) -> bool:
+        """Every check passed and any reflection needed is written: the learner may finish."""
+        return self.checks_left == 0 and not self.reflection_needed
+
+    @property
+    def ready_to_complete(self) -> bool:
+        return self.opened and self.finished and self.work_done
+
+    @property
+    def left(self) -> list[str]:
+        """What is left before the module can be finished, in words for the learner."""
+        left = []
+        if self.checks_left:
+            if self.checks_total == 1:
+                left.append("Pass the knowledge check above to finish this module.")
+            elif self.checks_left == 1:
+                left.append("Pass the last knowledge check above to finish this module.")
+            else:
+                left.append(
+                    f"Pass the {self.checks_left} knowledge checks above to finish this module."
+                )
+        if self.reflection_needed:
+            left.append("Save a reflection above to finish this module.")
+        return left
+
+
+def module_state(
+    *, enrolment: Enrolment, module: ModulePage, progress: ModuleProgress | None = None
+) -> ModuleState:
+    """Where the learner is on one module in the current round (`progress` if already loaded)."""
+    if progress is None:
+        progress = ModuleProgress.objects.filter(enrolment=enrolment, module=module).first()
+    required = {block.id for block in module.knowledge_checks()}
+    passed = passed_check_ids(enrolment=enrolment, module=module) if required else set()
+    reflection_needed = (
+        module.requires_reflection
+        and bool(module.reflection_prompts())
+        and not reflection_written_this_round(enrolment=enrolment, module=module)
+    )
+    return ModuleState(
+        progress=progress,
+        checks_total=len(required),
+        checks_left=len(required - passed),
+        reflection_needed=reflection_needed,
+    )
+
+
+def enrolments_done_but_not_completed(
+    *, course_ids: list[int] | None = None, after_id: int = 0, limit: int = 500
+) -> tuple[list[int], int | None]:
+    """One batch of open enrolments (ids above `after_id`, at most `limit` looked at, in id
+    order) whose every live module is complete in the current round but which have no
+    completion: the ones a lost race, or content removed since, left behind. Returns their ids
+    and the last id looked at (None when there are no more). The caller completes them through
+    the service, which checks again under a lock."""
+    enrolments = Enrolment.objects.filter(completed_at__isnull=True, pk__gt=after_id)
+    if course_ids is not None:
+        enrolments = enrolments.filter(course_id__in=course_ids)
+    batch = list(
+        enrolments.select_related("course")
+        .annotate(
+            modules_done=Count(
+                "progress",
+                filter=Q(progress__completed_at__isnull=False, progress__module__live=True),
+            )
+        )
+        .order_by("pk")[:limit]
+    )
+    if not batch:
+        return [], None
+    totals = module_counts(courses=list({e.course_id: e.course for e in batch}.values()))
+    done = [e.pk for e in batch if e.modules_done and e.modules_done >= totals.get(e.course_id, 0)]
+    return done, batch[-1].pk
+
+
 # --- Reflections and certificates -------------------------------------------------------------
 
 

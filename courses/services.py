@@ -4,6 +4,7 @@ certificates."""
 import secrets
 import string
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +23,13 @@ from courses.models import (
     Reflection,
     ReflectionShare,
 )
-from courses.selectors import live_modules, missing_prerequisites, passed_check_ids
+from courses.selectors import (
+    ModuleState,
+    enrolments_done_but_not_completed,
+    live_modules,
+    missing_prerequisites,
+    module_state,
+)
 from lms.dates import add_months
 from lms.models import Organisation, User
 from lms.policy import mentor_relationship
@@ -97,14 +104,13 @@ def enrolment_assign(
 
 
 def module_visit(*, enrolment: Enrolment, module: ModulePage) -> ModuleProgress:
-    """Record a visit (for "continue where you left off"); a module without knowledge checks is
-    complete once visited."""
+    """Record that the learner opened the module, and that it is where they left off. Opening
+    a module never completes it: the learner says when they have finished
+    (`module_finish`)."""
     progress, _ = _progress_for(enrolment, module)
     if enrolment.last_module_id != module.pk:
         Enrolment.objects.filter(pk=enrolment.pk).update(last_module=module)
         enrolment.last_module = module
-    if progress.completed_at is None and not module.knowledge_checks():
-        _complete_module(enrolment, progress)
     return progress
 
 
@@ -116,19 +122,65 @@ def _progress_for(enrolment: Enrolment, module: ModulePage) -> tuple[ModuleProgr
         return ModuleProgress.objects.get(enrolment=enrolment, module=module), False
 
 
-def _complete_module(enrolment: Enrolment, progress: ModuleProgress) -> None:
-    updated = ModuleProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
-        completed_at=timezone.now()
-    )
-    if updated:
-        progress.completed_at = timezone.now()
-    course_complete_if_done(enrolment=enrolment)
+@transaction.atomic
+def module_finish(*, enrolment: Enrolment, module: ModulePage) -> ModuleState:
+    """The learner says "I have finished this module" (they have it open, so it counts as
+    opened too, and as where they left off). The module completes now if its checks are passed
+    and any reflection it needs is written, or later, when the last of those is done. Saying it
+    twice changes nothing."""
+    progress = module_visit(enrolment=enrolment, module=module)
+    now = None
+    if progress.finished_at is None:
+        now = timezone.now()
+        if ModuleProgress.objects.filter(pk=progress.pk, finished_at__isnull=True).update(
+            finished_at=now
+        ):
+            progress.finished_at = now
+        else:
+            now = None
+            progress.refresh_from_db(fields=["finished_at", "completed_at"])
+    return module_complete_if_done(enrolment=enrolment, module=module, progress=progress, at=now)
+
+
+@transaction.atomic
+def module_complete_if_done(
+    *,
+    enrolment: Enrolment,
+    module: ModulePage,
+    progress: ModuleProgress | None = None,
+    at: datetime | None = None,
+) -> ModuleState:
+    """Complete the module if the learner has opened it, said they have finished it, passed
+    every check and written any reflection it needs, all in this round; then the course, if
+    that was the last module. Called after each of those steps, so whichever comes last
+    completes it, at the moment it happened (`at`, else now). Returns the module's state."""
+    state = module_state(enrolment=enrolment, module=module, progress=progress)
+    if state.ready_to_complete and not state.complete:
+        now = at or timezone.now()
+        if ModuleProgress.objects.filter(pk=state.progress.pk, completed_at__isnull=True).update(
+            completed_at=now
+        ):
+            state.progress.completed_at = now
+        else:
+            state.progress.refresh_from_db(fields=["finished_at", "completed_at"])
+    if state.complete:
+        course_complete_if_done(enrolment=enrolment)
+    return state
 
 
 @transaction.atomic
 def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
-    """Record completion once every live module is complete. Safe to call twice at once: the
-    conditional update lets exactly one caller record it."""
+    """Record completion once every live module is complete, with its certificate. Correct
+    however calls interleave: the enrolment's row is locked before the modules' states are
+    read, so of two modules finishing at once the second to take the lock sees the first one's
+    committed completion (on PostgreSQL each statement reads what is committed when it starts;
+    SQLite lets one writer in at a time). The lock also makes the claim happen once a round."""
+    # FOR NO KEY UPDATE is enough to serialise completions of one enrolment, and unlike FOR
+    # UPDATE it does not conflict with the key-share lock that inserting a progress row takes
+    # on its enrolment, so it never waits on, or deadlocks with, a module merely being opened.
+    locked = Enrolment.objects.select_for_update(no_key=True).filter(pk=enrolment.pk).first()
+    if locked is None or locked.completed_at is not None:
+        return None
     module_ids = set(live_modules(course=enrolment.course).values_list("pk", flat=True))
     done = set(
         ModuleProgress.objects.filter(
@@ -162,6 +214,28 @@ def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
     return completion
 
 
+REPAIR_BATCH_SIZE = 500
+
+
+def course_completions_repair(
+    *, course_ids: list[int] | None = None, batch_size: int | None = None
+) -> list[int]:
+    """Complete every open enrolment (on the given courses, or all) whose current round has
+    every live module complete but no completion: after a lost race, or once a module was
+    unpublished or deleted. Goes through `course_complete_if_done`, certificate included, one
+    short transaction per enrolment, in batches. Never removes a completion. Returns the ids of
+    the enrolments it completed."""
+    repaired, after_id = [], 0
+    while after_id is not None:
+        ids, after_id = enrolments_done_but_not_completed(
+            course_ids=course_ids, after_id=after_id, limit=batch_size or REPAIR_BATCH_SIZE
+        )
+        for enrolment in Enrolment.objects.filter(pk__in=ids).select_related("course", "user"):
+            if course_complete_if_done(enrolment=enrolment) is not None:
+                repaired.append(enrolment.pk)
+    return sorted(repaired)
+
+
 # Letters and digits only: the code is read out and typed by third parties, and a code starting
 # with "-" or "=" would be taken for a formula in a spreadsheet export.
 CERTIFICATE_CODE_ALPHABET = string.ascii_letters + string.digits
@@ -182,7 +256,7 @@ def refresher_start(*, enrolment: Enrolment) -> Enrolment:
     enrolment.last_module = None
     enrolment.round_started_at = timezone.now()
     enrolment.save(update_fields=["completed_at", "last_module", "round_started_at"])
-    ModuleProgress.objects.filter(enrolment=enrolment).update(completed_at=None)
+    ModuleProgress.objects.filter(enrolment=enrolment).update(completed_at=None, finished_at=None)
     return enrolment
 
 
@@ -266,15 +340,9 @@ def knowledge_check_submit(
         total=total,
         passed=passed,
     )
-    progress, _ = _progress_for(enrolment, module)
-    if progress.completed_at is None and _every_check_passed(enrolment, module):
-        _complete_module(enrolment, progress)
+    if passed:
+        module_complete_if_done(enrolment=enrolment, module=module)
     return CheckResult(attempt=attempt, questions=results)
-
-
-def _every_check_passed(enrolment: Enrolment, module: ModulePage) -> bool:
-    required = {block.id for block in module.knowledge_checks()}
-    return required <= passed_check_ids(enrolment=enrolment, module=module)
 
 
 # --- Reflections ------------------------------------------------------------------------------
@@ -309,7 +377,20 @@ def reflection_save(*, user: User, module: ModulePage, prompt_id: str, body: str
         reflection = Reflection.objects.get(user=user, module=module, prompt_id=prompt_id)
         reflection.body, reflection.updated_at = cleaned, now
         reflection.save(update_fields=["body", "updated_at"])
+    if module.requires_reflection:
+        _reflection_written(user, module)
     return reflection
+
+
+def _reflection_written(user: User, module: ModulePage) -> None:
+    """A module that needs a reflection may complete now, if the reflection came last."""
+    enrolment = (
+        Enrolment.objects.filter(user=user, course__path=module.path[: -ModulePage.steplen])
+        .select_related("course")
+        .first()
+    )
+    if enrolment is not None:
+        module_complete_if_done(enrolment=enrolment, module=module)
 
 
 class NobodyToShareWith(Exception):

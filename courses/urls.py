@@ -13,6 +13,9 @@ urlpatterns = [
         name="check-submit",
     ),
     path(
+        "learning/modules/<int:module_id>/finish/", views.module_finish_view, name="module-finish"
+    ),
+    path(
         "learning/modules/<int:module_id>/reflections/<str:prompt_id>/",
         views.reflection_save_view,
         name="reflection-save",

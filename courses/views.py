@@ -36,6 +36,7 @@ from courses.selectors import (
     live_modules,
     missing_prerequisites,
     module_progress_for,
+    module_state,
     passed_check_ids,
     reflections_for_user,
     reflections_on_module,
@@ -49,6 +50,7 @@ from courses.services import (
     enrolment_create,
     knowledge_check_submit,
     mark_check,
+    module_finish,
     module_visit,
     reflection_delete,
     reflection_save,
@@ -266,6 +268,12 @@ def _render_module(request, module, course, enrolment, **kwargs):
     modules = list(live_modules(course=course).defer_streamfields())
     progress = module_progress_for(enrolment=enrolment)
     position = next((i for i, m in enumerate(modules) if m.pk == module.pk), 0)
+    this_progress = progress.get(module.pk)
+    state = (
+        module_state(enrolment=enrolment, module=module, progress=this_progress)
+        if enrolment
+        else None
+    )
     context = module.get_context(request)
     context.update(
         {
@@ -275,9 +283,12 @@ def _render_module(request, module, course, enrolment, **kwargs):
             "modules": [(m, progress.get(m.pk)) for m in modules],
             "previous_module": modules[position - 1] if position > 0 else None,
             "next_module": modules[position + 1] if position + 1 < len(modules) else None,
-            "progress_done": sum(1 for p in progress.values() if p.completed_at),
+            "progress_done": sum(
+                1 for m in modules if m.pk in progress and progress[m.pk].completed_at
+            ),
             "progress_total": len(modules),
-            "this_progress": progress.get(module.pk),
+            "this_progress": this_progress,
+            "state": state,
         }
     )
     return TemplateResponse(request, "courses/module_page.html", context)
@@ -327,6 +338,43 @@ def knowledge_check_submit_view(request, module_id, check_id):
             "feedback and try again whenever you are ready.",
         )
     return redirect(f"{module.url}#check-{check_id}")
+
+
+@login_required
+@require_POST
+def module_finish_view(request, module_id):
+    """ "I have finished this module": the learner's own mark. The module completes when its
+    checks are passed (and any reflection it needs is written); until then they are told what
+    is left. Sending it again changes nothing."""
+    module, course, enrolment = _module_for_enrolled(request, module_id)
+    if enrolment is None:
+        messages.error(request, f"Enrol on {course.title} before working through its modules.")
+        return redirect(course.url)
+    already = enrolment.progress.filter(module=module, completed_at__isnull=False).exists()
+    course_was_complete = enrolment.completed_at is not None
+    state = module_finish(enrolment=enrolment, module=module)
+    if not state.complete:
+        messages.info(
+            request,
+            "You have marked this module as finished. " + " ".join(state.left),
+        )
+        return redirect(f"{module.url}#finish")
+    enrolment.refresh_from_db(fields=["completed_at"])
+    if already:
+        messages.info(request, f"You have already finished {module.title}.")
+    elif enrolment.completed_at is not None and not course_was_complete:
+        messages.success(request, f"You have finished {module.title}, and with it {course.title}.")
+    else:
+        messages.success(request, f"You have finished {module.title}.")
+    return redirect(_after_finishing(course, module, enrolment))
+
+
+def _after_finishing(course, module, enrolment) -> str:
+    """The next module, or the course page (with its certificate) after the last one."""
+    if enrolment.completed_at is not None:
+        return course.url
+    later = live_modules(course=course).filter(path__gt=module.path).defer_streamfields().first()
+    return later.url if later else course.url
 
 
 @login_required

@@ -585,7 +585,11 @@ def _write_courses(people, users, context) -> None:
     Enrolment.objects.bulk_create(enrolments)
     ModuleProgress.objects.bulk_create(
         ModuleProgress(
-            enrolment=enrolment, module_id=module_id, visited_at=visited, completed_at=completed
+            enrolment=enrolment,
+            module_id=module_id,
+            visited_at=visited,
+            finished_at=completed,  # a generated peer says they finished as the module completes
+            completed_at=completed,
         )
         for enrolment, record in zip(enrolments, records, strict=True)
         for module_id, visited, completed in record.progress

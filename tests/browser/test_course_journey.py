@@ -1,5 +1,6 @@
 """The whole learning loop in a real browser: an editor writes a course in the Wagtail admin, a
-moderator approves it through the workflow, and a peer completes it and checks the certificate."""
+moderator approves it through the workflow, and a peer works through it (on a phone, then at a
+desk), says "I have finished this module" for each, and checks the certificate."""
 
 import re
 
@@ -17,6 +18,8 @@ pytestmark = [
 ]
 
 COURSE = "Working with Families"
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -108,6 +111,7 @@ def test_editor_publishes_a_course_and_a_peer_completes_it(
     assert ModulePage.objects.child_of(course).live().count() == 2
 
     page.context.clear_cookies()
+    page.set_viewport_size(PHONE)  # the peer starts on a phone
     sign_in("peer@example.org")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Courses").click()
     page.get_by_role("link", name=COURSE).click()
@@ -128,8 +132,28 @@ def test_editor_publishes_a_course_and_a_peer_completes_it(
     reflection = Reflection.objects.get(user=personas.peer)
     assert reflection.body == "<p>My sister and my neighbour Jo.</p>"
 
+    # Clicking "Next" through every module marks nothing: opening a page is not finishing it.
     page.get_by_role("link", name=re.compile("^Next: Keeping confidences")).click()
     expect(page.get_by_text("Ask the person what they want shared")).to_be_visible()
+    page.get_by_role("link", name="Back to the course").click()
+    expect(page.get_by_text("You completed this course")).to_have_count(0)
+    assert not Certificate.objects.filter(user=personas.peer).exists()
+
+    # Back to the first module: checks passed and reflection saved, so the peer says so.
+    page.get_by_role("link", name="Who counts as family").first.click()
+    finish = page.get_by_role("button", name="I have finished this module")
+    finish.scroll_into_view_if_needed()
+    finish.focus()
+    expect(finish).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keeping confidences")
+    expect(page.get_by_text("You have finished Who counts as family.")).to_be_visible()
+    assert not Certificate.objects.filter(user=personas.peer).exists()
+
+    page.set_viewport_size(DESKTOP)  # and finishes at a desk
+    page.get_by_role("button", name="I have finished this module").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(COURSE)
+    expect(page.get_by_text("You completed this course on")).to_be_visible()
 
     page.goto("/learning/certificates/")
     row = page.get_by_role("row", name=re.compile(COURSE))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from courses.models import Audience, CourseCompletion, CoursePage, ModulePage
 from courses.selectors import live_modules
-from courses.services import enrolment_create, module_visit
+from courses.services import enrolment_create, module_finish
 from tests.courses.builders import course_index, make_course, text
 from tests.querycount import assert_queries_do_not_grow
 
@@ -39,7 +39,7 @@ def _listed(page_html):
 def _complete(user, course):
     enrolment, _ = enrolment_create(user=user, course=course)
     for module in live_modules(course=course):
-        module_visit(enrolment=enrolment, module=module)
+        module_finish(enrolment=enrolment, module=module)
     enrolment.refresh_from_db()
     assert enrolment.completed_at is not None
     return enrolment
@@ -247,7 +247,7 @@ def test_each_course_shows_the_signed_in_peers_status(client, personas):
     done = make_course("All Done", validity_months=24)
     due = make_course("Due Again", validity_months=12)
     enrolment, _ = enrolment_create(user=personas.peer, course=started)
-    module_visit(enrolment=enrolment, module=live_modules(course=started).first())
+    module_finish(enrolment=enrolment, module=live_modules(course=started).first())
     _complete(personas.peer, done)
     due_enrolment = _complete(personas.peer, due)
     CourseCompletion.objects.filter(enrolment=due_enrolment).update(
@@ -266,7 +266,7 @@ def test_each_course_shows_the_signed_in_peers_status(client, personas):
 def test_in_progress_status_shows_the_percentage_of_modules_done(client, personas):
     course = make_course("Half Way", modules=2)
     enrolment, _ = enrolment_create(user=personas.peer, course=course)
-    module_visit(enrolment=enrolment, module=live_modules(course=course).first())
+    module_finish(enrolment=enrolment, module=live_modules(course=course).first())
     client.force_login(personas.peer)
 
     assert "In progress, 50%" in _card(_get(client), "Half Way")
@@ -335,7 +335,7 @@ def test_catalogue_runs_the_same_number_of_queries_for_5_and_100_courses(
     courses = _quick_courses(5)
     for course in courses[:3]:
         enrolment, _ = enrolment_create(user=personas.peer, course=course)
-        module_visit(enrolment=enrolment, module=live_modules(course=course).first())
+        module_finish(enrolment=enrolment, module=live_modules(course=course).first())
     client.force_login(personas.peer)
     url = course_index().url
 

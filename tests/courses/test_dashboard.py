@@ -10,7 +10,7 @@ from django.utils import dateformat, timezone
 
 from courses.models import CourseCompletion
 from courses.selectors import live_modules
-from courses.services import enrolment_create, module_visit
+from courses.services import enrolment_create, module_finish
 from lms.models import Role
 from tests.courses.builders import course_index, make_course
 from tests.factories import MembershipFactory, OrganisationFactory
@@ -42,7 +42,7 @@ def _words(fragment):
 def _enrol(user, course, *, modules_done=0):
     enrolment, _ = enrolment_create(user=user, course=course)
     for module in list(live_modules(course=course))[:modules_done]:
-        module_visit(enrolment=enrolment, module=module)
+        module_finish(enrolment=enrolment, module=module)
     enrolment.refresh_from_db()
     return enrolment
 

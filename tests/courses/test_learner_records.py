@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from courses.exports import HEADINGS
 from courses.models import Certificate, CourseCompletion, Enrolment
 from courses.selectors import live_modules
-from courses.services import enrolment_create, module_visit
+from courses.services import enrolment_create, module_finish
 from lms.models import AuditEvent, Membership, Role
 from tests.courses.builders import make_course
 from tests.factories import MembershipFactory, UserFactory
@@ -35,7 +35,7 @@ def _records_url(personas, slug=None):
 def _enrol(user, course, *, modules_done=0):
     enrolment, _ = enrolment_create(user=user, course=course)
     for module in list(live_modules(course=course))[:modules_done]:
-        module_visit(enrolment=enrolment, module=module)
+        module_finish(enrolment=enrolment, module=module)
     enrolment.refresh_from_db()
     return enrolment
 

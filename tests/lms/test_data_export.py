@@ -20,7 +20,7 @@ from courses.models import Certificate, ModulePage
 from courses.services import (
     certificate_ensure_pdf,
     enrolment_create,
-    module_visit,
+    module_finish,
     reflection_save,
 )
 from lms.data_export import account_part
@@ -375,7 +375,7 @@ def _more_of_everything(world):
     course = make_course("Another Course", modules=1, bodies=[[text(), prompt]])
     module = ModulePage.objects.child_of(course).get()
     enrolment, _ = enrolment_create(user=pat, course=course)
-    module_visit(enrolment=enrolment, module=module)
+    module_finish(enrolment=enrolment, module=module)
     reflection_save(user=pat, module=module, prompt_id=prompt["id"], body="<p>More words.</p>")
     for certificate in Certificate.objects.filter(user=pat):
         certificate_ensure_pdf(certificate=certificate)

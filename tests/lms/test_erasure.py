@@ -21,7 +21,7 @@ from courses.models import Certificate, CourseCompletion, ModulePage
 from courses.services import (
     enrolment_create,
     knowledge_check_submit,
-    module_visit,
+    module_finish,
     reflection_save,
 )
 from lms.erasure import erasure_request_create, person_erase
@@ -97,7 +97,7 @@ def _learning(erin):
     course = make_course("Erasure Course", modules=1, bodies=[[text(), prompt, check]])
     module = ModulePage.objects.child_of(course).get().specific
     enrolment, _ = enrolment_create(user=erin, course=course)
-    module_visit(enrolment=enrolment, module=module)
+    module_finish(enrolment=enrolment, module=module)
     reflection_save(
         user=erin, module=module, prompt_id=prompt["id"], body=f"<p>{MARKERS['reflection']}</p>"
     )

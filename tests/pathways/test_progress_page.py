@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from courses.models import CourseCompletion, Enrolment
 from courses.selectors import live_modules
-from courses.services import enrolment_create, module_visit
+from courses.services import enrolment_create, module_finish
 from lms.models import AuditEvent
 from pathways.models import (
     Aspirations,
@@ -68,7 +68,7 @@ def on_pathway(pathway, personas, safe_practice):
     membership = pathway_join(user=personas.peer, pathway=pathway)
     enrolment, _ = enrolment_create(user=personas.peer, course=safe_practice)
     for module in list(live_modules(course=safe_practice))[:2]:
-        module_visit(enrolment=enrolment, module=module)
+        module_finish(enrolment=enrolment, module=module)
     SignOff.objects.create(
         user=personas.peer,
         competence=Competence.objects.get(code="1.1"),

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from courses.models import CourseCompletion, Enrolment
 from courses.selectors import live_modules
-from courses.services import enrolment_create, module_visit
+from courses.services import enrolment_create, module_finish
 from lms.dates import add_months
 from pathways.models import (
     Competence,
@@ -92,7 +92,7 @@ def _complete(user, course, at, refresher_due_at=None) -> CourseCompletion:
 def _modules_done(user, course, count):
     enrolment, _ = enrolment_create(user=user, course=course)
     for module in list(live_modules(course=course))[:count]:
-        module_visit(enrolment=enrolment, module=module)
+        module_finish(enrolment=enrolment, module=module)
 
 
 def _sign(user, code, by, at=NOW - timedelta(days=1)) -> SignOff:

@@ -22,7 +22,7 @@ from courses.models import Certificate, CoursePage, Enrolment, ModulePage, Refle
 from courses.services import (
     enrolment_create,
     knowledge_check_submit,
-    module_visit,
+    module_finish,
     reflection_save,
     reflection_share,
 )
@@ -240,8 +240,8 @@ def _learning(pat) -> dict:
     _drafts(course)
     check_module = check_module.specific
     enrolment, _ = enrolment_create(user=pat, course=course)
-    module_visit(enrolment=enrolment, module=reflection_module)
-    module_visit(enrolment=enrolment, module=check_module)
+    module_finish(enrolment=enrolment, module=reflection_module)
+    module_finish(enrolment=enrolment, module=check_module)
     knowledge_check_submit(
         enrolment=enrolment,
         module=check_module,
