@@ -9,6 +9,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from courses.models import (
+    REFLECTION_UNDO_DAYS,
     Certificate,
     CourseCompletion,
     CoursePage,
@@ -229,6 +230,12 @@ def reflections_for_user(*, user: User, mentor: MentorRelationship | None) -> Qu
     mentor relationship of today, from `lms.policy.mentor_relationship`)."""
     mine = Reflection.objects.filter(user=user).select_related("module")
     return _with_current_share(mine, mentor=mentor)
+
+
+def reflections_deleted_recently(*, user: User) -> QuerySet[Reflection]:
+    """The person's reflections they deleted and may still bring back (newest first)."""
+    since = timezone.now() - timedelta(days=REFLECTION_UNDO_DAYS)
+    return Reflection.all_objects.filter(user=user, deleted_at__gte=since).order_by("-deleted_at")
 
 
 def reflections_on_module(

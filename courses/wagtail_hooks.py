@@ -7,6 +7,7 @@ from courses.data_export import courses_export_part
 from courses.demo import seed_courses
 from courses.erasure import erase_learner_data
 from courses.models import CourseIndexPage
+from courses.services import reflections_remove_deleted
 from courses.selectors import certificates_for_user, courses_in_progress, learning_summaries
 from lms.context_processors import NavItem
 from lms.dashboard import Panel
@@ -81,3 +82,6 @@ hooks.register("seed_demo", seed_courses)
 hooks.register("data_export", courses_export_part)
 
 hooks.register("data_erase", erase_learner_data)
+
+# Reflections a peer deleted are removed for good once their undo period is over.
+hooks.register("retention_sweep", reflections_remove_deleted)
