@@ -227,6 +227,10 @@ class ReflectionManager(models.Manager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
+class AllReflectionsManager(models.Manager):
+    """Every reflection, deleted ones included: for undo, erasure and the retention sweep."""
+
+
 class Reflection(models.Model):
     """A peer's own words at a reflection prompt. Private unless they share it with their
     mentor, which is a `ReflectionShare` naming that mentor and the mentorship."""
@@ -253,7 +257,7 @@ class Reflection(models.Model):
     )
 
     objects = ReflectionManager()
-    all_objects = models.Manager()
+    all_objects = AllReflectionsManager()
 
     class Meta:
         ordering = ["-updated_at"]

@@ -502,9 +502,7 @@ def reflection_delete_view(request, pk):
 @require_POST
 def reflection_restore_view(request, pk):
     """Undo a delete: only the owner, only while it may still be undone."""
-    reflection = get_object_or_404(
-        reflections_deleted_recently(user=request.user), pk=pk
-    )
+    reflection = get_object_or_404(reflections_deleted_recently(user=request.user), pk=pk)
     reflection_restore(reflection=reflection)
     messages.success(
         request, f"Your reflection on {reflection.title} is back. It is private to you."
@@ -547,12 +545,16 @@ def _certificate_for_reader(user: User, code: str) -> Certificate:
     return certificate
 
 
+def _certificate_slug(certificate: Certificate) -> str:
+    return certificate.course.slug if certificate.course_id else certificate.code
+
+
 @login_required
 def certificate_download(request, code):
     certificate = certificate_ensure_pdf(certificate=_certificate_for_reader(request.user, code))
     return private_file_response(
         certificate.pdf,
-        filename=f"certificate-{certificate.course.slug if certificate.course_id else certificate.code}.pdf",
+        filename=f"certificate-{_certificate_slug(certificate)}.pdf",
         content_type="application/pdf",
     )
 

@@ -7,8 +7,8 @@ from courses.data_export import courses_export_part
 from courses.demo import seed_courses
 from courses.erasure import erase_learner_data
 from courses.models import CourseIndexPage
-from courses.services import reflections_remove_deleted
 from courses.selectors import certificates_for_user, courses_in_progress, learning_summaries
+from courses.services import reflections_remove_deleted
 from lms.context_processors import NavItem
 from lms.dashboard import Panel
 from lms.models import Role
