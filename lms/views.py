@@ -390,7 +390,7 @@ def invitation_withdraw_view(request, slug, pk):
         pk=pk,
         roles=roles_person_may_invite(user=request.user, organisation=organisation),
     )
-    if not confirmed(request):
+    if not invitation.is_accepted and not confirmed(request):
         return confirm_page(
             request,
             Confirmation(
