@@ -180,9 +180,12 @@ def test_the_trainee_withdraws_and_can_ask_someone_else(client, personas, maya):
     client.post(reverse("mentoring:request-new", args=[maya.pk]), {"message": "Hello"})
     mentor_request = MentorRequest.objects.get()
 
-    response = client.post(
-        reverse("mentoring:request-withdraw", args=[mentor_request.pk]), follow=True
-    )
+    url = reverse("mentoring:request-withdraw", args=[mentor_request.pk])
+    asked = client.post(url)
+    assert "Withdraw your request to Maya Mentor?" in text(asked)
+    assert MentorRequest.objects.get().status == MentorRequest.PENDING
+
+    response = client.post(url, {"confirm": "yes"}, follow=True)
 
     assert "You have withdrawn your request to Maya Mentor." in text(response)
     mentor_request.refresh_from_db()

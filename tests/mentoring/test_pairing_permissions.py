@@ -70,7 +70,7 @@ REQUEST_VIEWS = {
     "request page": ("mentoring:request", "get", {}),
     "answer": ("mentoring:request-answer", "post", {"decision": "accept"}),
     "decline": ("mentoring:request-answer", "post", {"decision": "decline"}),
-    "withdraw": ("mentoring:request-withdraw", "post", {}),
+    "withdraw": ("mentoring:request-withdraw", "post", {"confirm": "yes"}),
 }
 ASK_VIEWS = {
     "ask page": ("mentoring:request-new", "get", {}),
