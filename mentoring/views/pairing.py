@@ -121,6 +121,24 @@ def request_detail(request, pk):
     )
 
 
+def _decline_confirmation(request, mentor_request, form) -> Confirmation:
+    """Saying no closes the request and tells the other person: ask first."""
+    context = _request_context(request, mentor_request)
+    other = context["other"]
+    return Confirmation(
+        title=f"Say no to {other}?",
+        happens=[
+            "The request closes and cannot be reopened.",
+            f"{other} is told kindly, with your note if you wrote one.",
+        ],
+        undo=f"This cannot be undone. {other} can ask again later.",
+        button="Say no",
+        cancel_url=reverse("mentoring:request", args=[mentor_request.pk]),
+        cancel_label="No, go back to the request",
+        hidden={"decision": "decline", "note": form.cleaned_data["note"]},
+    )
+
+
 @login_required
 @require_POST
 def request_answer(request, pk):
@@ -128,6 +146,8 @@ def request_answer(request, pk):
     form = AnswerForm(request.POST)
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
+        if not accept and not confirmed(request):
+            return confirm_page(request, _decline_confirmation(request, mentor_request, form))
         try:
             answered = mentor_request_answer(
                 mentor_request=mentor_request,

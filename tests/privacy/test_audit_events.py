@@ -276,7 +276,7 @@ def _request_declined(w):
     mentor_request = _request(w)
     return Case(
         "ravi", "post", reverse("mentoring:request-answer", args=[mentor_request.pk]),
-        "mentoring.request.decline", "free_peer", data={"decision": "decline"},
+        "mentoring.request.decline", "free_peer", data={"decision": "decline", "confirm": "yes"},
         refused_by="other_mentor",
     )  # fmt: skip
 

@@ -536,7 +536,7 @@ TABLE: dict[str, Route] = {
     "mentoring:request-answer": Route(
         named("mentoring:request-answer", lambda world: world.pending_request.pk),
         post=only(MO, yes=ACTS),
-        data=lambda world: {"decision": "decline", "note": ""},
+        data=lambda world: {"decision": "decline", "note": "", "confirm": "yes"},
         row=lambda world: _values(MentorRequest, world.pending_request.pk, "status"),
     ),
     "mentoring:request-withdraw": Route(
