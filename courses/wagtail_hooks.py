@@ -120,7 +120,7 @@ def _refusal(pages) -> str:
     if blocking:
         return (
             f"{pages[0].title if len(pages) == 1 else 'These pages'} cannot be deleted: "
-            f"{describe_records(blocking)} depend on it. Unpublish it instead."
+            f"records point at it ({describe_records(blocking)}). Unpublish it instead."
         )
     return ""
 

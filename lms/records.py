@@ -8,15 +8,41 @@ its confirmation page never says "referenced N times" and then cascades.
 
 from collections import Counter
 
+from django.apps import apps
 from django.contrib import messages
-from django.db import router
+from django.db import models, router
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.shortcuts import redirect
+
+
+def _protecting_counts(obj) -> Counter:
+    """Rows that point at `obj` itself through a PROTECT key, counted in the database (a person
+    may have thousands of audit events: they are counted, not loaded)."""
+    counts: Counter = Counter()
+    # Hidden relations too: most history keys have related_name="+".
+    relations = [
+        field
+        for field in obj._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+    for relation in relations:
+        if relation.on_delete is not models.PROTECT:
+            continue
+        related = relation.related_model
+        found = related._base_manager.filter(**{relation.field.name: obj}).count()
+        if found:
+            counts[str(related._meta.verbose_name_plural)] += found
+    return counts
 
 
 def records_blocking_delete(obj) -> dict[str, int]:
     """The records that would stop `obj` being deleted, counted by kind ("supervision
     sessions": 13). Empty when nothing protects it. Reads only; deletes nothing."""
+    direct = _protecting_counts(obj)
+    if direct:
+        return dict(sorted(direct.items()))
+    # Nothing points at it directly: ask Django's delete collector, which follows cascades to
+    # whatever protects the rows they would take (a module's page revisions, say).
     collector = Collector(using=router.db_for_write(type(obj)))
     try:
         collector.collect([obj])
@@ -39,7 +65,14 @@ def records_blocking_delete_of_many(objects) -> dict[str, int]:
 
 def describe_records(counts: dict[str, int]) -> str:
     """ "3 mentorships, 13 supervision sessions and 596 audit events"."""
-    parts = [f"{count:,} {kind}" for kind, count in counts.items()]
+    singular = {
+        str(model._meta.verbose_name_plural): str(model._meta.verbose_name)
+        for model in apps.get_models()
+    }
+    parts = [
+        f"{count:,} {singular.get(kind, kind) if count == 1 else kind}"
+        for kind, count in counts.items()
+    ]
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
