@@ -18,7 +18,7 @@ def render_certificate_pdf(certificate) -> ContentFile:
     buffer = BytesIO()
     width, height = landscape(A4)
     pdf = canvas.Canvas(buffer, pagesize=(width, height))
-    pdf.setTitle(f"Certificate: {certificate.course.title}")
+    pdf.setTitle(f"Certificate: {certificate.title}")
     pdf.setAuthor("Peer Pathways")
     _frame(pdf, width, height)
     _lines(pdf, width, height, certificate)
@@ -43,7 +43,7 @@ def _lines(pdf, width, height, certificate):
         ("Helvetica", 16, colors.black, height - 220, "This certifies that"),
         ("Helvetica-Bold", 26, colors.black, height - 265, certificate.user.display_name),
         ("Helvetica", 16, colors.black, height - 305, "completed the course"),
-        ("Helvetica-Bold", 24, TEAL, height - 345, certificate.course.title),
+        ("Helvetica-Bold", 24, TEAL, height - 345, certificate.title),
         ("Helvetica", 14, colors.black, height - 395, f"Issued on {issued}"),
     ]
     if certificate.expires_at:

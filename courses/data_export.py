@@ -95,7 +95,7 @@ def _reflections(user: User) -> list[dict]:
     return [
         {
             "Record": "Reflection",
-            "Module": reflection.module.title,
+            "Module": reflection.title,
             "Prompt": reflection.prompt,
             "Your words": plain(reflection.body),
             "Written": when(reflection.created_at),
@@ -143,7 +143,7 @@ def _certificates(user: User) -> tuple[list[dict], list[ExportFile]]:
         records.append(
             {
                 "Record": "Certificate",
-                "Course": certificate.course.title,
+                "Course": certificate.title,
                 "Code": certificate.code,
                 "Issued": when(certificate.issued_at),
                 "Valid until": when(certificate.expires_at),

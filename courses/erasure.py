@@ -17,7 +17,8 @@ from lms.models import User
 
 def erase_learner_data(user: User) -> None:
     """Delete the person's reflections, answers and certificate files. Idempotent."""
-    Reflection.objects.filter(user=user).delete()
+    # Deleted ones still offered for undo too.
+    Reflection.all_objects.filter(user=user).delete()
     # Mentees' reflections shared with the person (as their mentor) are shared no longer.
     ReflectionShare.objects.filter(shared_with=user, ended_at=None).update(ended_at=timezone.now())
     QuizAttempt.objects.filter(enrolment__user=user).exclude(answers={}).update(answers={})

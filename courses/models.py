@@ -176,9 +176,9 @@ class Enrolment(models.Model):
     """A person taking a course. One per person and course; a refresher reopens it."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
     )
-    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
+    course = models.ForeignKey(CoursePage, on_delete=models.PROTECT, related_name="enrolments")
     enrolled_at = models.DateTimeField(default=timezone.now)
     round_started_at = models.DateTimeField(
         default=timezone.now,
@@ -186,7 +186,7 @@ class Enrolment(models.Model):
         "check attempts from before it do not count towards this round.",
     )
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     completed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the current round was completed."
@@ -206,8 +206,8 @@ class Enrolment(models.Model):
 
 
 class ModuleProgress(models.Model):
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="progress")
-    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="progress")
+    module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="+")
     visited_at = models.DateTimeField(
         default=timezone.now, help_text="When the learner first opened the module."
     )
@@ -236,8 +236,8 @@ class ModuleProgress(models.Model):
 class QuizAttempt(models.Model):
     """One submission of one knowledge check. The best attempt counts."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attempts")
-    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="attempts")
+    module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="+")
     check_id = models.CharField(max_length=64, help_text="The knowledge check block's id.")
     answers = models.JSONField(default=dict)
     correct = models.PositiveSmallIntegerField()
@@ -253,6 +253,21 @@ class QuizAttempt(models.Model):
         return f"{self.enrolment}: {self.correct}/{self.total}"
 
 
+# How long a deleted reflection can be restored before the retention sweep removes it.
+REFLECTION_UNDO_DAYS = 7
+
+
+class ReflectionManager(models.Manager):
+    """Reflections the peer has not deleted: the only ones any page, share or export reads."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class AllReflectionsManager(models.Manager):
+    """Every reflection, deleted ones included: for undo, erasure and the retention sweep."""
+
+
 class Reflection(models.Model):
     """A peer's own words at a reflection prompt. Private unless they share it with their
     mentor, which is a `ReflectionShare` naming that mentor and the mentorship."""
@@ -260,15 +275,30 @@ class Reflection(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reflections"
     )
-    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="+")
+    # Kept when the module page is gone: the reflection stays with its owner, under the title
+    # the module had (`module_title`, written when the reflection is saved).
+    module = models.ForeignKey(
+        ModulePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    module_title = models.CharField(max_length=255, blank=True)
     prompt_id = models.CharField(max_length=64)
     prompt = models.TextField(help_text="The prompt as it read when the peer wrote this.")
     body = SanitisedHTMLField()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the peer deleted it. Hidden from everyone at once; it can be restored "
+        "for REFLECTION_UNDO_DAYS, then the retention sweep removes it for good.",
+    )
+
+    objects = ReflectionManager()
+    all_objects = AllReflectionsManager()
 
     class Meta:
         ordering = ["-updated_at"]
+        base_manager_name = "all_objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "module", "prompt_id"], name="courses_one_reflection_per_prompt"
@@ -276,7 +306,12 @@ class Reflection(models.Model):
         ]
 
     def __str__(self):
-        return f"Reflection by {self.user} on {self.module}"
+        return f"Reflection by {self.user} on {self.title}"
+
+    @property
+    def title(self) -> str:
+        """The module's title, or the one it had when the module page is gone."""
+        return self.module.title if self.module_id else self.module_title
 
 
 class ReflectionShare(models.Model):
@@ -287,7 +322,7 @@ class ReflectionShare(models.Model):
 
     reflection = models.ForeignKey(Reflection, on_delete=models.CASCADE, related_name="shares")
     shared_with = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     relationship = models.CharField(
         max_length=64, help_text="The relationship the consent was given in, e.g. mentorship:42."
@@ -313,7 +348,7 @@ class ReflectionShare(models.Model):
 class CourseCompletion(models.Model):
     """One completed round of a course. Kept for history; pathways read these."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="completions")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="completions")
     completed_at = models.DateTimeField(default=timezone.now)
     refresher_due_at = models.DateTimeField(
         null=True, blank=True, help_text="Empty when the course never needs a refresher."
@@ -333,12 +368,17 @@ def _private_storage():
 
 class Certificate(models.Model):
     completion = models.OneToOneField(
-        CourseCompletion, on_delete=models.CASCADE, related_name="certificate"
+        CourseCompletion, on_delete=models.PROTECT, related_name="certificate"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
     )
-    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="certificates")
+    # A certificate outlives its course page: the title it was issued for is kept
+    # (`course_title`), so the public check and the PDF still work without the page.
+    course = models.ForeignKey(
+        CoursePage, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
+    )
+    course_title = models.CharField(max_length=255, blank=True)
     code = models.CharField(max_length=32, unique=True)
     issued_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -352,6 +392,11 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"Certificate {self.code}"
+
+    @property
+    def title(self) -> str:
+        """The course's title as issued (the page's own while it exists and nothing was kept)."""
+        return self.course_title or (self.course.title if self.course_id else "")
 
     @property
     def is_valid(self):

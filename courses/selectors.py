@@ -9,6 +9,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from courses.models import (
+    REFLECTION_UNDO_DAYS,
     Certificate,
     CourseCompletion,
     CoursePage,
@@ -339,6 +340,12 @@ def reflections_for_user(*, user: User, mentor: MentorRelationship | None) -> Qu
     return _with_current_share(mine, mentor=mentor)
 
 
+def reflections_deleted_recently(*, user: User) -> QuerySet[Reflection]:
+    """The person's reflections they deleted and may still bring back (newest first)."""
+    since = timezone.now() - timedelta(days=REFLECTION_UNDO_DAYS)
+    return Reflection.all_objects.filter(user=user, deleted_at__gte=since).order_by("-deleted_at")
+
+
 def reflections_on_module(
     *, user: User, module: ModulePage, mentor: MentorRelationship | None
 ) -> dict[str, Reflection]:
@@ -480,3 +487,23 @@ def refreshers_due(*, organisation: Organisation, days: int = REFRESHER_WARNING_
         .filter(enrolment__user__in=_people_in(organisation))
         .order_by("refresher_due_at")
     )
+
+
+# --- What removing course content would touch -------------------------------------------------
+
+
+def learners_with_records_on(*, pages) -> int:
+    """How many people have any learner record on these pages or anything below them: an
+    enrolment, progress, knowledge-check answers, a reflection (deleted ones still offered for
+    undo too) or a certificate."""
+    ids = set()
+    for page in pages:
+        ids.update(page.get_descendants(inclusive=True).values_list("pk", flat=True))
+    learner = "enrolment__user_id"
+    people = set(Enrolment.objects.filter(course_id__in=ids).values_list("user_id", flat=True))
+    people.update(ModuleProgress.objects.filter(module_id__in=ids).values_list(learner, flat=True))
+    people.update(QuizAttempt.objects.filter(module_id__in=ids).values_list(learner, flat=True))
+    reflections = Reflection.all_objects.filter(module_id__in=ids)
+    people.update(reflections.values_list("user_id", flat=True))
+    people.update(Certificate.objects.filter(course_id__in=ids).values_list("user_id", flat=True))
+    return len(people)

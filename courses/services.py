@@ -4,7 +4,7 @@ certificates."""
 import secrets
 import string
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 from courses.certificates import render_certificate_pdf
 from courses.models import (
     REFLECTION_MAX_CHARACTERS,
+    REFLECTION_UNDO_DAYS,
     Certificate,
     CourseCompletion,
     CoursePage,
@@ -206,6 +207,7 @@ def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
             completion=completion,
             user=enrolment.user,
             course=course,
+            course_title=course.title,
             code=certificate_code(),
             issued_at=now,
             expires_at=due,
@@ -364,13 +366,22 @@ def reflection_save(*, user: User, module: ModulePage, prompt_id: str, body: str
     if not cleaned:
         raise ValidationError({"body": "Write your reflection before saving it."})
     now = timezone.now()
+    # A reflection deleted at this prompt and still offered for undo gives way to the new one.
+    Reflection.all_objects.filter(
+        user=user, module=module, prompt_id=prompt_id, deleted_at__isnull=False
+    ).delete()
     try:
         with transaction.atomic():
             reflection, _ = Reflection.objects.update_or_create(
                 user=user,
                 module=module,
                 prompt_id=prompt_id,
-                defaults={"body": cleaned, "prompt": prompt.value["prompt"], "updated_at": now},
+                defaults={
+                    "body": cleaned,
+                    "prompt": prompt.value["prompt"],
+                    "module_title": module.title,
+                    "updated_at": now,
+                },
             )
     except IntegrityError:
         # Saved twice at once: the other request created it; this one updates it.
@@ -446,8 +457,40 @@ def _audit_sharing(reflection: Reflection, action: str, organisation_id: int | N
     )
 
 
-def reflection_delete(*, reflection: Reflection) -> None:
-    reflection.delete()
+@transaction.atomic
+def reflection_delete(*, reflection: Reflection) -> Reflection:
+    """Delete a reflection softly: from now on nobody sees it, its mentor included, and every
+    share of it ends. The peer can restore it for `REFLECTION_UNDO_DAYS`; then the retention
+    sweep removes it for good (`reflections_remove_deleted`)."""
+    now = timezone.now()
+    ReflectionShare.objects.filter(reflection=reflection, ended_at=None).update(ended_at=now)
+    Reflection.objects.filter(pk=reflection.pk).update(deleted_at=now)
+    reflection.deleted_at = now
+    return reflection
+
+
+def reflection_restore(*, reflection: Reflection) -> Reflection:
+    """Undo a delete while it may still be undone. It comes back private: the shares that ended
+    stay ended, so the peer decides afresh whom to share it with."""
+    if reflection.deleted_at is None:
+        return reflection
+    if reflection.deleted_at < timezone.now() - timedelta(days=REFLECTION_UNDO_DAYS):
+        raise ValidationError("This reflection was deleted too long ago to bring back.")
+    Reflection.all_objects.filter(pk=reflection.pk).update(deleted_at=None)
+    reflection.deleted_at = None
+    return reflection
+
+
+def reflections_remove_deleted(now) -> dict[str, int]:
+    """The courses part of the daily retention sweep: reflections deleted more than
+    `REFLECTION_UNDO_DAYS` ago are removed for good, with their (ended) shares."""
+    cutoff = now - timedelta(days=REFLECTION_UNDO_DAYS)
+    old = Reflection.all_objects.filter(deleted_at__lt=cutoff)
+    old_ids = list(old.values_list("pk", flat=True))
+    if not old_ids:
+        return {"deleted reflections": 0}
+    Reflection.all_objects.filter(pk__in=old_ids).delete()
+    return {"deleted reflections": len(old_ids)}
 
 
 # --- Certificates -----------------------------------------------------------------------------

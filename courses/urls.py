@@ -29,6 +29,11 @@ urlpatterns = [
         views.reflection_delete_view,
         name="reflection-delete",
     ),
+    path(
+        "learning/reflections/<int:pk>/restore/",
+        views.reflection_restore_view,
+        name="reflection-restore",
+    ),
     path("learning/certificates/", views.certificate_list, name="certificates"),
     path(
         "learning/certificates/<str:code>/download/",

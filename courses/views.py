@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
@@ -24,7 +25,14 @@ from courses.forms import (
     LearnerRecordFilterForm,
     ReflectionForm,
 )
-from courses.models import Certificate, CoursePage, Enrolment, ModulePage, Reflection
+from courses.models import (
+    REFLECTION_UNDO_DAYS,
+    Certificate,
+    CoursePage,
+    Enrolment,
+    ModulePage,
+    Reflection,
+)
 from courses.selectors import (
     certificate_by_code,
     certificates_for_user,
@@ -38,6 +46,7 @@ from courses.selectors import (
     module_progress_for,
     module_state,
     passed_check_ids,
+    reflections_deleted_recently,
     reflections_for_user,
     reflections_on_module,
 )
@@ -53,12 +62,14 @@ from courses.services import (
     module_finish,
     module_visit,
     reflection_delete,
+    reflection_restore,
     reflection_save,
     reflection_share,
     reflection_unshare,
     refresher_start,
 )
 from lms.access import get_organisation_for_role
+from lms.confirm import Confirmation, confirm_page, confirmed
 from lms.models import Membership, User
 from lms.policy import (
     mentor_relationship,
@@ -454,7 +465,12 @@ def reflection_list(request):
     return render(
         request,
         "courses/reflection_list.html",
-        {"reflections": reflections_for_user(user=request.user, mentor=mentor), "mentor": mentor},
+        {
+            "reflections": reflections_for_user(user=request.user, mentor=mentor),
+            "deleted": reflections_deleted_recently(user=request.user),
+            "undo_days": REFLECTION_UNDO_DAYS,
+            "mentor": mentor,
+        },
     )
 
 
@@ -499,10 +515,48 @@ def _safe_next(request) -> str | None:
 
 
 @login_required
-@require_POST
 def reflection_delete_view(request, pk):
-    reflection_delete(reflection=_own_reflection(request, pk))
-    messages.success(request, "Your reflection has been deleted.")
+    """Ask first; then delete softly, with undo on "Your reflections" for a while."""
+    reflection = _own_reflection(request, pk)
+    if not confirmed(request):
+        shared = reflection.shares.filter(ended_at=None).select_related("shared_with").first()
+        happens = [
+            f"Your reflection on {reflection.title} disappears from your reflections and "
+            "from the module page."
+        ]
+        if shared:
+            happens.append(f"{shared.shared_with} can no longer read it.")
+        return confirm_page(
+            request,
+            Confirmation(
+                title="Delete this reflection?",
+                intro=reflection.prompt,
+                happens=happens,
+                undo=f"You can bring it back from Your reflections for {REFLECTION_UNDO_DAYS} "
+                "days. After that it is gone for good.",
+                button="Delete the reflection",
+                cancel_url=reverse("courses:reflections"),
+                cancel_label="No, keep it",
+            ),
+        )
+    reflection_delete(reflection=reflection)
+    messages.success(
+        request,
+        f"Your reflection on {reflection.title} has been deleted. You can undo this below for "
+        f"{REFLECTION_UNDO_DAYS} days.",
+    )
+    return redirect("courses:reflections")
+
+
+@login_required
+@require_POST
+def reflection_restore_view(request, pk):
+    """Undo a delete: only the owner, only while it may still be undone."""
+    reflection = get_object_or_404(reflections_deleted_recently(user=request.user), pk=pk)
+    reflection_restore(reflection=reflection)
+    messages.success(
+        request, f"Your reflection on {reflection.title} is back. It is private to you."
+    )
     return redirect("courses:reflections")
 
 
@@ -541,12 +595,16 @@ def _certificate_for_reader(user: User, code: str) -> Certificate:
     return certificate
 
 
+def _certificate_slug(certificate: Certificate) -> str:
+    return certificate.course.slug if certificate.course_id else certificate.code
+
+
 @login_required
 def certificate_download(request, code):
     certificate = certificate_ensure_pdf(certificate=_certificate_for_reader(request.user, code))
     return private_file_response(
         certificate.pdf,
-        filename=f"certificate-{certificate.course.slug}.pdf",
+        filename=f"certificate-{_certificate_slug(certificate)}.pdf",
         content_type="application/pdf",
     )
 

@@ -1,9 +1,7 @@
 """Wagtail admin pieces for the kernel: user forms for our user model, a read-only audit log."""
 
 from django import forms
-from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import redirect
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
@@ -13,6 +11,7 @@ from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from lms.models import AuditEvent, Membership, Organisation, User
+from lms.records import describe_records, records_blocking_delete, refuse_delete
 from lms.services import audit_record
 
 _USER_FIELDS = ["email", "display_name", "pronouns", "is_superuser", "groups"]
@@ -88,16 +87,27 @@ REFUSE_DELETE = (
 
 
 def has_records(user: User) -> bool:
-    """Whether the person ever held a role anywhere (their records hang off that)."""
-    return Membership.objects.filter(user=user).exists()
+    """Whether anything kept as history depends on the person: a role they held, an audit
+    event, a mentorship, a decision (every such record PROTECTs the account)."""
+    return bool(records_blocking_delete(user))
+
+
+def _refuse_user_delete(request, person: User):
+    blocking = records_blocking_delete(person)
+    return refuse_delete(
+        request,
+        f"{REFUSE_DELETE.format(person=person)} Kept with the account: "
+        f"{describe_records(blocking)}.",
+        "wagtailusers_users:edit",
+        person.pk,
+    )
 
 
 class UserDeleteView(wagtail_user_views.DeleteView):
     def dispatch(self, request, *args, **kwargs):
         person = self.get_object()
         if has_records(person):
-            messages.error(request, REFUSE_DELETE.format(person=person))
-            return redirect("wagtailusers_users:edit", person.pk)
+            return _refuse_user_delete(request, person)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -117,8 +127,30 @@ class UserViewSet(WagtailUserViewSet):
         return AdminUserEditForm if for_update else AdminUserCreationForm
 
 
+REFUSE_ORGANISATION_DELETE = (
+    "{organisation} cannot be deleted: people's records belong to it ({records}). Deleting it "
+    "would delete them too. End its people's roles instead; erase a person who has left from "
+    "its people page."
+)
+
+
+class OrganisationDeleteView(generic.DeleteView):
+    """Refused, before the confirmation page, while any record depends on the organisation:
+    the page never counts references and then cascades."""
+
+    def dispatch(self, request, *args, **kwargs):
+        blocking = records_blocking_delete(self.object)
+        if blocking:
+            message = REFUSE_ORGANISATION_DELETE.format(
+                organisation=self.object, records=describe_records(blocking)
+            )
+            return refuse_delete(request, message, "organisations:edit", self.object.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
+    delete_view_class = OrganisationDeleteView
     icon = "group"
     menu_label = "Organisations"
     add_to_admin_menu = True

@@ -32,6 +32,7 @@ KIND_LABELS: dict[str, str] = {
     "invitation.accepted": "Accepted an invitation",
     "membership.added": "Gave someone a role",
     "membership.ended": "Ended someone's role",
+    "membership.restored": "Undid ending someone's role",
     "membership.changed": "Changed someone's role in the admin",
     "membership.deleted": "Deleted someone's role in the admin",
     "user.access_changed": "Changed someone's admin access (superuser or groups)",
@@ -79,6 +80,7 @@ KIND_LABELS: dict[str, str] = {
     "mentoring.request.accept": "Said yes to a mentoring request",
     "mentoring.request.decline": "Said no to a mentoring request",
     "mentoring.request.withdraw": "Withdrew a mentoring request",
+    "mentoring.request.restore": "Undid withdrawing a mentoring request",
     "mentoring.request.expire": "A mentoring request lapsed unanswered",
     "mentoring.propose_page.read": "Read trainees' wishes and mentors' offers to propose a pairing",
     # Mentoring: the mentorship

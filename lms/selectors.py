@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from lms.models import (
     STAFF_ROLES,
@@ -90,6 +91,16 @@ def user_roles_in(*, user: User, organisation: Organisation) -> frozenset[str]:
         if entry.organisation.pk == organisation.pk:
             return entry.roles
     return frozenset()
+
+
+def roles_ended_today(*, organisation: Organisation) -> QuerySet[Membership]:
+    """Roles here that ended today and may still be restored (not those of an erased person)."""
+    return (
+        Membership.objects.filter(organisation=organisation, active_to=timezone.localdate())
+        .exclude(user__email__endswith=f"@{ERASED_DOMAIN}")
+        .select_related("user")
+        .order_by("user__display_name", "role")
+    )
 
 
 def members_of_organisation(*, organisation: Organisation, search: str = "") -> QuerySet[User]:

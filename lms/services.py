@@ -321,6 +321,40 @@ def membership_end(*, membership: Membership, by: User) -> Membership:
     return membership
 
 
+@transaction.atomic
+def membership_restore(*, membership: Membership, by: User) -> Membership:
+    """Undo ending a role, on the day it was ended: the role runs on as if it had not ended.
+    Refused when the person holds the same role here again already."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.active_to != timezone.localdate():
+        raise ValidationError(
+            "This role can no longer be restored: it did not end today. Add it again instead."
+        )
+    again = Membership.objects.filter(
+        user_id=membership.user_id,
+        organisation_id=membership.organisation_id,
+        role=membership.role,
+        active_to__isnull=True,
+    )
+    if again.exists():
+        raise ValidationError(f"{membership.user} already holds this role here again.")
+    membership.active_to = None
+    try:
+        with transaction.atomic():
+            membership.save(update_fields=["active_to"])
+    except IntegrityError:
+        raise ValidationError(f"{membership.user} already holds this role here again.") from None
+    audit_record(
+        actor=by,
+        action="membership.restored",
+        subject=membership,
+        subject_user=membership.user,
+        organisation=membership.organisation,
+        detail={"role": membership.role},
+    )
+    return membership
+
+
 def _end_sessions_if_no_role_left(membership: Membership) -> None:
     # Someone who no longer belongs to the organisation may have its pages open; their
     # sessions end now rather than at the idle limit.

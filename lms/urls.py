@@ -82,6 +82,11 @@ app_urls = (
             name="membership-end",
         ),
         path(
+            "organisations/<slug:slug>/roles/<int:pk>/restore/",
+            views.membership_restore_view,
+            name="membership-restore",
+        ),
+        path(
             "organisations/<slug:slug>/people/<int:user_id>/erase/",
             erasure_views.erasure_confirm,
             name="erasure-confirm",

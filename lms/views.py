@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import dateformat, timezone
 from django.utils.http import urlencode
@@ -25,6 +25,7 @@ from lms.access import (
     get_organisation_for_role,
     roles_person_may_invite,
 )
+from lms.confirm import Confirmation, confirm_page, confirmed
 from lms.forms import (
     AddRoleForm,
     InvitationAcceptForm,
@@ -45,6 +46,7 @@ from lms.selectors import (
     people_who_left,
     privacy_contacts_for,
     record_sharing_for,
+    roles_ended_today,
     roles_for_user,
 )
 from lms.services import (
@@ -60,6 +62,7 @@ from lms.services import (
     invitation_withdraw,
     membership_add,
     membership_end,
+    membership_restore,
     organisation_privacy_contact_save,
     user_update_profile,
 )
@@ -327,6 +330,9 @@ def members(request, slug):
             "erasures": erasures_scheduled_for(organisation=organisation) if may_erase else [],
             "people_who_left": people_who_left(organisation=organisation) if may_erase else [],
             "locked_emails": locked_out_emails(emails=[person.email for person in page]),
+            "roles_ended_today": (
+                roles_ended_today(organisation=organisation) if may_erase else []
+            ),
         },
     )
 
@@ -381,7 +387,6 @@ def invitation_resend_view(request, slug, pk):
 
 
 @login_required
-@require_POST
 def invitation_withdraw_view(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     invitation = get_invitation_for_staff(
@@ -389,6 +394,22 @@ def invitation_withdraw_view(request, slug, pk):
         pk=pk,
         roles=roles_person_may_invite(user=request.user, organisation=organisation),
     )
+    if not invitation.is_accepted and not confirmed(request):
+        return confirm_page(
+            request,
+            Confirmation(
+                title=f"Withdraw the invitation to {invitation.email}?",
+                happens=[
+                    f"The link sent to {invitation.email} to join {organisation} as a "
+                    f"{invitation.get_role_display().lower()} stops working at once.",
+                    "They are not told. Nothing else changes.",
+                ],
+                undo="This cannot be undone: to change your mind, invite them again.",
+                button="Withdraw the invitation",
+                cancel_url=reverse("lms:members", args=[organisation.slug]),
+                cancel_label="No, keep the invitation",
+            ),
+        )
     try:
         invitation_withdraw(invitation=invitation, by=request.user)
     except ValidationError as error:
@@ -416,19 +437,58 @@ def membership_add_view(request, slug, user_id):
 
 
 @login_required
-@require_POST
 def membership_end_view(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug, roles={Role.ORG_ADMIN})
     membership = get_membership_for_org_admin(organisation=organisation, pk=pk)
+    members_url = reverse("lms:members", args=[organisation.slug])
+    role = membership.get_role_display().lower()
+    started_today = membership.active_from >= timezone.localdate()
+    if not confirmed(request):
+        person = membership.user
+        return confirm_page(
+            request,
+            Confirmation(
+                title=f"End {person}'s {role} role at {organisation}?",
+                happens=[
+                    f"From today {person} is no longer a {role} here.",
+                    f"If it is their last role here, they are signed out and can no longer "
+                    f"open {organisation}'s pages.",
+                    "Their records stay: roles end, history is kept.",
+                ],
+                undo=(
+                    "The role was added today, so it is removed altogether. If this is a "
+                    "mistake, add it again from the people page."
+                    if started_today
+                    else "You can undo this from the people page until the end of today."
+                ),
+                button=f"End the {role} role",
+                cancel_url=f"{members_url}#member-{person.pk}",
+                cancel_label="No, keep the role",
+            ),
+        )
     try:
         membership_end(membership=membership, by=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(
-            request,
-            f"{membership.user} is no longer a {membership.get_role_display().lower()} here.",
-        )
+        undo = "" if started_today else " You can undo this below until the end of today."
+        messages.success(request, f"{membership.user} is no longer a {role} here.{undo}")
+    return redirect(f"{members_url}#member-{membership.user_id}")
+
+
+@login_required
+@require_POST
+def membership_restore_view(request, slug, pk):
+    """Undo ending a role, on the day it ended: org admins of the organisation only."""
+    organisation = get_organisation_for_role(user=request.user, slug=slug, roles={Role.ORG_ADMIN})
+    membership = get_object_or_404(roles_ended_today(organisation=organisation), pk=pk)
+    try:
+        membership_restore(membership=membership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        role = membership.get_role_display().lower()
+        messages.success(request, f"{membership.user} is a {role} here again.")
     members_url = reverse("lms:members", args=[organisation.slug])
     return redirect(f"{members_url}#member-{membership.user_id}")
 

@@ -1,4 +1,7 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from wagtail import hooks
+from wagtail.models import Page
 from wagtail.permissions import register_permission_policy
 
 from lms.admin_views import (
@@ -12,6 +15,7 @@ from lms.dashboard import organisations_panel
 from lms.documents import refuse_unpublished_document, scope_admin_api
 from lms.draft_pages import restrict_page_chooser
 from lms.models import AuditEvent
+from lms.records import describe_records, records_blocking_delete_of_many
 from lms.retention import kernel_retention_sweep
 from lms.two_factor.panels import organisation_security_tab
 
@@ -28,6 +32,27 @@ def register_kernel_viewsets():
 
 
 hooks.register("dashboard_panels", organisations_panel)
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_delete_of_records(request, action_type, objects, action):
+    """A bulk delete of anything records depend on (other than pages, which `courses` checks
+    with their descendants) is refused whole, saying why, before anything is deleted."""
+    if action_type != "delete":
+        return None
+    blocked = [obj for obj in objects if not isinstance(obj, Page)]
+    blocking = records_blocking_delete_of_many(blocked)
+    if not blocking:
+        return None
+    messages.error(
+        request,
+        "Nothing was deleted: records depend on what you chose "
+        f"({describe_records(blocking)}), and deleting it would delete them too.",
+    )
+    back = action.next_url if action.next_url != request.path else None
+    return redirect(back or "wagtailadmin_home")
+
+
 # After Wagtail's own user bulk delete, which this replaces: people with records are erased.
 hooks.register("register_bulk_action", UserDeleteBulkAction, order=100)
 hooks.register("organisation_tabs", organisation_security_tab)

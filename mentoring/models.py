@@ -232,20 +232,20 @@ class MentorRequest(models.Model):
     ]
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="mentor_requests"
+        Organisation, on_delete=models.PROTECT, related_name="mentor_requests"
     )
     trainee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_requests_made"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentor_requests_made"
     )
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_requests_received"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentor_requests_received"
     )
     message = models.TextField(blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
         help_text="Set when a coordinator proposed the pairing; then the trainee must accept too.",
     )
@@ -313,13 +313,13 @@ class Mentorship(models.Model):
     OPEN = (PROPOSED, ACTIVE, PAUSED)
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="mentorships"
+        Organisation, on_delete=models.PROTECT, related_name="mentorships"
     )
     trainee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_as_trainee"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentorships_as_trainee"
     )
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_as_mentor"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentorships_as_mentor"
     )
     request = models.OneToOneField(
         MentorRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentorship"
@@ -330,7 +330,7 @@ class Mentorship(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
     end_note = models.TextField(blank=True)
@@ -398,7 +398,7 @@ class SupervisionSession(models.Model):
     ]
     MAX_MINUTES = 8 * 60
 
-    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="sessions")
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.PROTECT, related_name="sessions")
     held_on = models.DateField()
     duration_minutes = models.PositiveSmallIntegerField()
     format = models.CharField(max_length=20, choices=SessionFormat.choices)
@@ -419,7 +419,7 @@ class SupervisionSession(models.Model):
         help_text="When the mentee was emailed to confirm this version (idempotent).",
     )
     logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     logged_at = models.DateTimeField(default=timezone.now)
 
@@ -452,7 +452,7 @@ class SessionPrivateNote(models.Model):
     session = models.OneToOneField(
         SupervisionSession, on_delete=models.CASCADE, related_name="private_note"
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = SanitisedHTMLField(blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -468,7 +468,7 @@ class ActionItem(models.Model):
     )
     description = models.CharField(max_length=300)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentoring_actions"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mentoring_actions"
     )
     due_on = models.DateField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -517,16 +517,16 @@ class Concern(models.Model):
     STATUSES = [(OPEN, "Open"), (CLOSED, "Closed")]
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="concerns"
+        Organisation, on_delete=models.PROTECT, related_name="concerns"
     )
     mentorship = models.ForeignKey(
-        Mentorship, null=True, on_delete=models.SET_NULL, related_name="concerns"
+        Mentorship, null=True, on_delete=models.PROTECT, related_name="concerns"
     )
     about = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="concerns_about"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns_about"
     )
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=20, choices=KINDS)
     description = models.TextField()
@@ -547,7 +547,7 @@ class ConcernResponse(models.Model):
 
     concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="responses")
     responder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     action_taken = models.TextField()
     closes = models.BooleanField(default=False)

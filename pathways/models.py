@@ -98,7 +98,7 @@ class Pathway(ClusterableModel):
         Organisation,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="pathways",
         help_text="Leave empty for a pathway every organisation may use.",
     )
@@ -211,9 +211,9 @@ class PathwayMembership(models.Model):
     """A person's place on a pathway: their current stage and since when."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pathway_memberships"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pathway_memberships"
     )
-    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="members")
+    pathway = models.ForeignKey(Pathway, on_delete=models.PROTECT, related_name="members")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     stage_reached_at = models.DateTimeField(default=timezone.now)
     joined_at = models.DateTimeField(default=timezone.now)
@@ -236,14 +236,14 @@ class StageDecision(models.Model):
     OUTCOMES = [(CONFIRMED, "Confirmed"), (NOT_YET, "Not yet")]
 
     membership = models.ForeignKey(
-        PathwayMembership, on_delete=models.CASCADE, related_name="decisions"
+        PathwayMembership, on_delete=models.PROTECT, related_name="decisions"
     )
     from_stage = models.ForeignKey(Stage, null=True, on_delete=models.PROTECT, related_name="+")
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     outcome = models.CharField(max_length=20, choices=OUTCOMES)
     note = models.TextField(blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(default=timezone.now)
 
@@ -311,7 +311,7 @@ class Evidence(models.Model):
     ]
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence"
     )
     competence = models.ForeignKey(
         Competence, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
@@ -335,9 +335,9 @@ class Evidence(models.Model):
 class EvidenceReview(models.Model):
     """A reviewer's response to evidence. Append-only: a correction is a new review."""
 
-    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="reviews")
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     outcome = models.CharField(
         max_length=20,
@@ -366,14 +366,14 @@ class SignOff(models.Model):
     record that withdraws an earlier one."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_offs"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sign_offs"
     )
     competence = models.ForeignKey(Competence, on_delete=models.PROTECT, related_name="sign_offs")
     evidence = models.ForeignKey(
-        Evidence, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_offs"
+        Evidence, null=True, blank=True, on_delete=models.PROTECT, related_name="sign_offs"
     )
     signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_off_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
+from lms.confirm import Confirmation, confirm_page, confirmed
 from lms.forms import add_service_errors
 from lms.policy import (
     has_history_elsewhere,
@@ -36,7 +38,7 @@ from pathways.forms import (
     ReviewForm,
     StageDecisionForm,
 )
-from pathways.models import Aspirations, Competence, Requirement
+from pathways.models import Aspirations, Competence, Requirement, StageDecision
 from pathways.selectors import (
     current_pause,
     evidence_for_user,
@@ -222,6 +224,37 @@ def person_pathway(request, slug, user_id):
     return render(request, "pathways/person_pathway.html", context)
 
 
+def _pay_band(stage) -> str:
+    return stage.pay_band or "no pay band set"
+
+
+def _stage_move_confirmation(slug, person, progress, form) -> Confirmation:
+    """A stage move changes a person's pay band: say exactly what will happen first."""
+    from_stage, to_stage = progress.membership.stage, form.cleaned_data["to_stage"]
+    happens = [f"{person} moves from {from_stage} to {to_stage}, from today."]
+    if from_stage.pay_band != to_stage.pay_band:
+        happens.append(
+            f"Their pay band changes from {_pay_band(from_stage)} to {_pay_band(to_stage)}."
+        )
+    else:
+        happens.append(f"Their pay band stays {_pay_band(to_stage)}.")
+    happens.append(f"{person} can read the decision and your note on their pathway page.")
+    return Confirmation(
+        title=f"Confirm {person}'s move to {to_stage}?",
+        happens=happens,
+        undo="A move cannot be undone. If it turns out to be wrong, record a new decision: "
+        "the record keeps both.",
+        button=f"Confirm the move to {to_stage}",
+        cancel_url=reverse("pathways:person", args=[slug, person.pk]),
+        cancel_label="No, go back",
+        hidden={
+            "to_stage": str(to_stage.pk),
+            "outcome": StageDecision.CONFIRMED,
+            "note": form.cleaned_data["note"],
+        },
+    )
+
+
 @login_required
 @require_POST
 @once_per_submission
@@ -233,6 +266,8 @@ def stage_decision(request, slug, user_id):
     if progress is None or not form.is_valid():
         messages.error(request, "Choose confirm or not yet.")
         return redirect("pathways:person", slug=slug, user_id=user_id)
+    if form.cleaned_data["outcome"] == StageDecision.CONFIRMED and not confirmed(request):
+        return confirm_page(request, _stage_move_confirmation(slug, person, progress, form))
     try:
         decision = stage_decide(
             membership=progress.membership,

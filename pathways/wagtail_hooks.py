@@ -22,6 +22,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from lms.context_processors import NavItem
 from lms.dashboard import Panel
 from lms.models import Organisation, Role
+from lms.records import describe_records, records_blocking_delete, refuse_delete
 from lms.selectors import roles_for_user
 from pathways import admin_views
 from pathways.admin_forms import PathwayAdminForm
@@ -122,6 +123,25 @@ class PathwayCopyView(PathwayInScope, snippet_views.CopyView):
 
 class PathwayDeleteView(PathwayInScope, snippet_views.DeleteView):
     permission_action = "delete"
+
+    def dispatch(self, request, *args, **kwargs):
+        # People's places on the pathway and their stage decisions PROTECT it: say so before the
+        # confirmation page rather than fail on the delete.
+        pathway = self.scoped_pathway
+        if pathway and pathway_policy.user_has_permission_for_instance(
+            request.user, "delete", pathway
+        ):
+            blocking = records_blocking_delete(pathway)
+            if blocking:
+                return refuse_delete(
+                    request,
+                    f"{pathway} cannot be deleted: people's records depend on it "
+                    f"({describe_records(blocking)}). Leave it in place; edit its stages "
+                    "instead.",
+                    INSPECT,
+                    quote(pathway.pk),
+                )
+        return super().dispatch(request, *args, **kwargs)
 
 
 class PathwayHistoryView(PathwayInScope, snippet_views.HistoryView):

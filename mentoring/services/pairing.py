@@ -300,6 +300,58 @@ def mentor_request_withdraw(*, mentor_request: MentorRequest, by: User) -> Mento
     return mentor_request
 
 
+def mentor_request_restorable(
+    mentor_request: MentorRequest, *, now: datetime | None = None
+) -> bool:
+    """Whether a withdrawn request could still be waiting for its answer: its answer-by time is
+    still ahead, and it was the trainee who withdrew it (not an erasure)."""
+    now = now or timezone.now()
+    return (
+        mentor_request.status == MentorRequest.WITHDRAWN
+        and not mentor_request.is_proposal
+        and mentor_request.respond_by > now
+    )
+
+
+@transaction.atomic
+def mentor_request_restore(*, mentor_request: MentorRequest, by: User) -> MentorRequest:
+    """Undo a withdrawal while the request could still be pending: it waits for its answer again,
+    with the same answer-by date. Refused when the trainee has asked someone else meanwhile or
+    has a mentor now."""
+    mentor_request = (
+        MentorRequest.objects.select_for_update(of=("self",))
+        .select_related("trainee", "mentor", "organisation")
+        .get(pk=mentor_request.pk)
+    )
+    if by.pk != mentor_request.trainee_id or not mentor_request_restorable(mentor_request):
+        raise ValidationError("This request can no longer be brought back. You can ask again.")
+    others = MentorRequest.objects.filter(
+        trainee_id=mentor_request.trainee_id,
+        organisation_id=mentor_request.organisation_id,
+        status=MentorRequest.PENDING,
+    )
+    if others.exists():
+        raise ValidationError("You are waiting on another request, so this one cannot come back.")
+    mentorships = Mentorship.objects.filter(
+        trainee_id=mentor_request.trainee_id,
+        organisation_id=mentor_request.organisation_id,
+        status__in=Mentorship.OPEN,
+    )
+    if mentorships.exists():
+        raise ValidationError("You have a mentor now, so this request cannot come back.")
+    mentor_request.status = MentorRequest.PENDING
+    mentor_request.answered_at = None
+    try:
+        with transaction.atomic():
+            mentor_request.save(update_fields=["status", "answered_at"])
+    except IntegrityError:
+        raise ValidationError(
+            "You are waiting on another request, so this one cannot come back."
+        ) from None
+    _audit(by=by, verb="restore", subject=mentor_request, organisation=mentor_request.organisation)
+    return mentor_request
+
+
 def _expire_lapsed(*, now: datetime, **scope) -> int:
     """Lapse the requests (within `scope`, e.g. one trainee's) still pending after their
     respond-by time, and queue the email telling the trainee. Call inside a transaction: the

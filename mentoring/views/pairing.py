@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
+from lms.confirm import Confirmation, confirm_page, confirmed
 from lms.forms import add_service_errors
 from lms.policy import record_organisation_read
 from lms.submissions import once_per_submission
@@ -45,6 +46,8 @@ from mentoring.services.pairing import (
     mentor_request_answer,
     mentor_request_create,
     mentor_request_propose,
+    mentor_request_restorable,
+    mentor_request_restore,
     mentor_request_withdraw,
     mentorship_end,
     mentorship_pause,
@@ -106,6 +109,7 @@ def _request_context(request, mentor_request, form=None):
         "can_answer": pending and may_answer and not my_yes,
         "waiting_for_other": pending and bool(my_yes),
         "can_withdraw": pending and role == access.TRAINEE and not mentor_request.is_proposal,
+        "can_restore": role == access.TRAINEE and mentor_request_restorable(mentor_request),
         "mentorship": Mentorship.objects.filter(request=mentor_request).first(),
         "form": form or AnswerForm(),
     }
@@ -119,6 +123,24 @@ def request_detail(request, pk):
     )
 
 
+def _decline_confirmation(request, mentor_request, form) -> Confirmation:
+    """Saying no closes the request and tells the other person: ask first."""
+    context = _request_context(request, mentor_request)
+    other = context["other"]
+    return Confirmation(
+        title=f"Say no to {other}?",
+        happens=[
+            "The request closes and cannot be reopened.",
+            f"{other} is told kindly, with your note if you wrote one.",
+        ],
+        undo=f"This cannot be undone. {other} can ask again later.",
+        button="Say no",
+        cancel_url=reverse("mentoring:request", args=[mentor_request.pk]),
+        cancel_label="No, go back to the request",
+        hidden={"decision": "decline", "note": form.cleaned_data["note"]},
+    )
+
+
 @login_required
 @require_POST
 def request_answer(request, pk):
@@ -126,6 +148,8 @@ def request_answer(request, pk):
     form = AnswerForm(request.POST)
     if form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
+        if not accept and not confirmed(request):
+            return confirm_page(request, _decline_confirmation(request, mentor_request, form))
         try:
             answered = mentor_request_answer(
                 mentor_request=mentor_request,
@@ -165,10 +189,37 @@ def _after_answer(request, mentor_request, accept):
     return redirect("mentoring:request", pk=mentor_request.pk)
 
 
+def _may_withdraw(user, mentor_request) -> bool:
+    return (
+        mentor_request.status == MentorRequest.PENDING
+        and user.pk == mentor_request.trainee_id
+        and not mentor_request.is_proposal
+    )
+
+
 @login_required
-@require_POST
 def request_withdraw(request, pk):
+    """Ask first (only someone who may withdraw is asked: anyone else is told why not)."""
     mentor_request = access.get_request_for_participant(user=request.user, pk=pk)
+    if _may_withdraw(request.user, mentor_request) and not confirmed(request):
+        until = date_format(timezone.localtime(mentor_request.respond_by), "j F Y")
+        return confirm_page(
+            request,
+            Confirmation(
+                title=f"Withdraw your request to {mentor_request.mentor}?",
+                happens=[
+                    f"{mentor_request.mentor} will no longer be asked to answer it.",
+                    "You can then ask someone else.",
+                ],
+                undo=f"You can undo this from the request's page until {until}, while you "
+                "have not asked anyone else.",
+                button="Withdraw my request",
+                cancel_url=reverse("mentoring:request", args=[mentor_request.pk]),
+                cancel_label="No, keep my request",
+            ),
+        )
+    if request.method != "POST":
+        return redirect("mentoring:request", pk=mentor_request.pk)
     try:
         mentor_request_withdraw(mentor_request=mentor_request, by=request.user)
     except ValidationError as error:
@@ -177,9 +228,30 @@ def request_withdraw(request, pk):
     messages.success(
         request,
         f"You have withdrawn your request to {mentor_request.mentor}. "
-        "You can choose someone else whenever you are ready.",
+        "You can choose someone else whenever you are ready, or undo this from the request's "
+        "page while it could still be answered.",
     )
     return redirect("mentoring:home")
+
+
+@login_required
+@require_POST
+def request_restore(request, pk):
+    """Undo a withdrawal: the trainee who asked, while the request could still be answered."""
+    mentor_request = access.get_request_for_participant(user=request.user, pk=pk)
+    if request.user.pk != mentor_request.trainee_id or not mentor_request_restorable(
+        mentor_request
+    ):
+        raise Http404("No such request to bring back.")
+    try:
+        mentor_request_restore(mentor_request=mentor_request, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request, f"Your request to {mentor_request.mentor} is waiting for an answer again."
+        )
+    return redirect("mentoring:request", pk=mentor_request.pk)
 
 
 # --- A coordinator's proposal -----------------------------------------------------------------
@@ -461,6 +533,7 @@ urlpatterns = [
     path("mentoring/requests/<int:pk>/", request_detail, name="request"),
     path("mentoring/requests/<int:pk>/answer/", request_answer, name="request-answer"),
     path("mentoring/requests/<int:pk>/withdraw/", request_withdraw, name="request-withdraw"),
+    path("mentoring/requests/<int:pk>/restore/", request_restore, name="request-restore"),
     path("organisations/<slug:slug>/mentoring/propose/", propose, name="propose"),
     path(MENTORSHIP, mentorship_detail, name="mentorship"),
     path(f"{MENTORSHIP}agreement/", agreement, name="agreement"),

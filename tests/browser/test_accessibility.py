@@ -6,6 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from courses.demo import seed_courses
 from courses.models import CourseIndexPage, CoursePage, ModulePage
 from lms.demo import DEMO_PASSWORD, seed_kernel
+from lms.models import Membership
 from pathways.demo import seed_pathways
 
 pytestmark = [
@@ -75,5 +76,8 @@ def test_peer_and_coordinator_screens_have_no_accessibility_violations(demo, pag
     page.context.clear_cookies()
     sign_in("orgadmin@demo.example", DEMO_PASSWORD)
     problems += _violations(page, f"{ORGANISATION}/audit/")
+    # A destructive action's confirmation page (lms.confirm), here ending a role.
+    role = Membership.objects.filter(user=demo.people["peer@demo.example"]).first()
+    problems += _violations(page, f"{ORGANISATION}/roles/{role.pk}/end/")
 
     assert not problems, "\n\n".join(problems)

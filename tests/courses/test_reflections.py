@@ -4,6 +4,7 @@ never shown to coordinators, mentors (unless shared) or editors."""
 import csv
 import html
 import io
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,9 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from courses.models import REFLECTION_MAX_CHARACTERS, Reflection, ReflectionShare
+from courses.models import (
+    REFLECTION_MAX_CHARACTERS,
+    REFLECTION_UNDO_DAYS,
+    Reflection,
+    ReflectionShare,
+)
 from courses.selectors import live_modules
-from courses.services import enrolment_create, reflection_save, reflection_share
+from courses.services import (
+    enrolment_create,
+    reflection_delete,
+    reflection_save,
+    reflection_share,
+)
+from lms.retention import retention_apply
 from mentoring.models import Mentorship
 from tests.courses.builders import make_course, reflection_prompt, text
 
@@ -320,11 +332,110 @@ def test_reflection_list_needs_sign_in(client, personas, journal):
 
 def test_peer_deletes_their_reflection(client, personas, journal):
     reflection = _saved(personas, journal)
+    url = reverse("courses:reflection-delete", args=[reflection.pk])
 
-    response = client.post(reverse("courses:reflection-delete", args=[reflection.pk]), follow=True)
+    # The button leads to a page saying what will happen; that alone deletes nothing.
+    asked = client.post(url)
+    asked_by_link = client.get(url)
 
-    assert "Your reflection has been deleted." in _text(response)
+    assert asked.status_code == asked_by_link.status_code == 200
+    assert "Delete this reflection?" in _text(asked_by_link)
+    assert f"bring it back from Your reflections for {REFLECTION_UNDO_DAYS} days" in _text(asked)
+    assert Reflection.objects.filter(pk=reflection.pk).exists()
+
+    response = client.post(url, {"confirm": "yes"}, follow=True)
+
+    assert f"Your reflection on {journal.module.title} has been deleted." in _text(response)
     assert not Reflection.objects.exists()
+    assert PRIVATE_WORDS not in _text(client.get(journal.module.url))
+
+
+def test_a_deleted_reflection_can_be_brought_back_for_a_while(client, personas, journal):
+    reflection = _saved(personas, journal)
+    client.post(reverse("courses:reflection-delete", args=[reflection.pk]), {"confirm": "yes"})
+
+    listing = _text(client.get(reverse("courses:reflections")))
+    assert "Recently deleted" in listing
+    assert reverse("courses:reflection-restore", args=[reflection.pk]) in listing
+    assert PRIVATE_WORDS not in listing  # listed by its prompt, never its words
+
+    response = client.post(reverse("courses:reflection-restore", args=[reflection.pk]), follow=True)
+
+    assert "is back. It is private to you." in _text(response)
+    assert PRIVATE_WORDS in _text(response)
+    assert Reflection.objects.get(pk=reflection.pk).deleted_at is None
+
+
+def test_undo_ends_with_its_period_and_the_retention_sweep_removes_it(client, personas, journal):
+    reflection = _saved(personas, journal)
+    client.post(reverse("courses:reflection-delete", args=[reflection.pk]), {"confirm": "yes"})
+    long_ago = timezone.now() - timedelta(days=REFLECTION_UNDO_DAYS, minutes=1)
+    Reflection.all_objects.filter(pk=reflection.pk).update(deleted_at=long_ago)
+
+    assert "Recently deleted" not in _text(client.get(reverse("courses:reflections")))
+    restore = client.post(reverse("courses:reflection-restore", args=[reflection.pk]))
+    assert restore.status_code == 404
+    assert Reflection.all_objects.get(pk=reflection.pk).deleted_at == long_ago
+
+    assert retention_apply()["deleted reflections"] == 1
+    assert not Reflection.all_objects.filter(pk=reflection.pk).exists()
+    assert retention_apply()["deleted reflections"] == 0
+
+
+def test_a_reflection_still_in_its_undo_period_is_kept_by_the_sweep(personas, journal):
+    reflection = _saved(personas, journal)
+    reflection_delete(reflection=reflection)
+
+    assert retention_apply()["deleted reflections"] == 0
+    assert Reflection.all_objects.filter(pk=reflection.pk).exists()
+
+
+def test_deleting_a_shared_reflection_hides_it_from_the_mentor_at_once(
+    client, personas, journal, mentored
+):
+    reflection = _saved(personas, journal)
+    reflection_share(reflection=reflection)
+
+    asked = _text(client.get(reverse("courses:reflection-delete", args=[reflection.pk])))
+    assert f"{personas.mentor} can no longer read it." in asked
+
+    client.post(reverse("courses:reflection-delete", args=[reflection.pk]), {"confirm": "yes"})
+
+    assert not ReflectionShare.objects.filter(reflection=reflection, ended_at=None).exists()
+    client.force_login(personas.mentor)
+    mentor_url = reverse("mentoring:mentee-reflections", args=[personas.peer.pk])
+    assert client.get(mentor_url).status_code == 200
+    mentor_page = _text(client.get(mentor_url))
+    assert PRIVATE_WORDS not in mentor_page
+
+    # Undo brings it back private: the mentor still cannot read it.
+    client.force_login(personas.peer)
+    client.post(reverse("courses:reflection-restore", args=[reflection.pk]))
+    client.force_login(personas.mentor)
+    assert PRIVATE_WORDS not in _text(client.get(mentor_url))
+
+
+def test_writing_again_at_the_prompt_replaces_a_deleted_reflection(client, personas, journal):
+    reflection = _saved(personas, journal)
+    reflection_delete(reflection=reflection)
+
+    again = _saved(personas, journal, body="<p>New words.</p>")
+
+    assert again.pk != reflection.pk
+    assert list(Reflection.all_objects.values_list("pk", flat=True)) == [again.pk]
+
+
+@pytest.mark.parametrize("who", ["other_peer", "mentor", "coordinator", "org_admin", "editor"])
+def test_nobody_else_can_bring_back_my_deleted_reflection(client, personas, journal, who):
+    reflection = _saved(personas, journal)
+    reflection_delete(reflection=reflection)
+    client.force_login(getattr(personas, who))
+
+    response = client.post(reverse("courses:reflection-restore", args=[reflection.pk]))
+    asked = client.get(reverse("courses:reflection-delete", args=[reflection.pk]))
+
+    assert response.status_code == asked.status_code == 404
+    assert Reflection.all_objects.get(pk=reflection.pk).deleted_at is not None
 
 
 @pytest.mark.parametrize("who", ["other_peer", "mentor", "coordinator", "org_admin", "editor"])
@@ -343,11 +454,13 @@ def test_nobody_else_can_share_or_delete_my_reflection(client, personas, journal
 
 
 def test_share_and_delete_by_get_are_refused(client, personas, journal):
+    """A GET never acts: sharing refuses it; deleting answers with its confirmation page."""
     reflection = _saved(personas, journal)
 
-    for action in ("share", "delete"):
-        url = reverse(f"courses:reflection-{action}", args=[reflection.pk])
-        assert client.get(url).status_code == 405
+    assert client.get(reverse("courses:reflection-share", args=[reflection.pk])).status_code == 405
+    asked = client.get(reverse("courses:reflection-delete", args=[reflection.pk]))
+    assert asked.status_code == 200
+    assert "Delete this reflection?" in _text(asked)
     assert Reflection.objects.count() == 1
     assert not ReflectionShare.objects.exists()
 

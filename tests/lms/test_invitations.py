@@ -540,10 +540,12 @@ def test_withdrawn_invitation_link_does_not_work(
     client, invited, personas, django_capture_on_commit_callbacks
 ):
     client.force_login(personas.coordinator)
-    response = client.post(
-        reverse("lms:invitation-withdraw", args=[personas.home.slug, _invitation().pk]),
-        follow=True,
-    )
+    url = reverse("lms:invitation-withdraw", args=[personas.home.slug, _invitation().pk])
+    asked = client.post(url)
+    assert "The link sent to robin@example.org" in asked.content.decode()
+    assert client.get(invited).status_code == 200  # asking first changed nothing
+    client.force_login(personas.coordinator)
+    response = client.post(url, {"confirm": "yes"}, follow=True)
     assert "Invitation to robin@example.org withdrawn." in response.content.decode()
     assert AuditEvent.objects.filter(action="invitation.withdrawn").exists()
     client.logout()

@@ -53,9 +53,15 @@ def _url(name, personas, invitation, *, slug=None):
     return reverse(name, args=args)
 
 
+# Withdrawing and ending ask first; these post the answer from the confirmation page.
+CONFIRMED = {"lms:invitation-withdraw", "lms:membership-end"}
+
+
 def _request(client, name, url):
     method = dict(MEMBER_URLS)[name]
     data = {"role": Role.MENTOR} if name == "lms:membership-add" else {}
+    if name in CONFIRMED:
+        data["confirm"] = "yes"
     return getattr(client, method)(url, data)
 
 
@@ -195,21 +201,38 @@ def test_ended_coordinator_role_no_longer_opens_the_people_page(client, personas
 
 
 @pytest.mark.parametrize(
-    "name",
+    ("name", "expected_status"),
     [
-        "lms:invitation-resend",
-        "lms:invitation-withdraw",
-        "lms:membership-add",
-        "lms:membership-end",
+        ("lms:invitation-resend", 405),
+        ("lms:invitation-withdraw", 200),  # its confirmation page
+        ("lms:membership-add", 405),
+        ("lms:membership-end", 200),  # its confirmation page
     ],
 )
-def test_changes_are_refused_by_get(client, personas, home_invitation, name):
+def test_changes_are_refused_by_get(client, personas, home_invitation, name, expected_status):
     client.force_login(personas.org_admin)
 
     response = client.get(_url(name, personas, home_invitation))
 
-    assert response.status_code == 405
+    assert response.status_code == expected_status
     assert _nothing_changed(personas, home_invitation)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIRMED))
+def test_withdrawing_and_ending_ask_first_and_change_nothing_until_confirmed(
+    client, personas, home_invitation, name
+):
+    client.force_login(personas.org_admin)
+    url = _url(name, personas, home_invitation)
+
+    asked = client.post(url)
+
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "What will happen" in page
+    assert 'name="confirm" value="yes"' in page
+    assert _nothing_changed(personas, home_invitation)
+    assert not AuditEvent.objects.filter(actor=personas.org_admin).exists()
 
 
 # --- What people see on the list ---------------------------------------------------------------
@@ -295,7 +318,9 @@ def test_open_invitations_are_listed_with_expiry(client, personas, home_invitati
 def _end(client, personas, membership, *, by=None):
     client.force_login(by or personas.org_admin)
     return client.post(
-        reverse("lms:membership-end", args=[personas.home.slug, membership.pk]), follow=True
+        reverse("lms:membership-end", args=[personas.home.slug, membership.pk]),
+        {"confirm": "yes"},
+        follow=True,
     )
 
 
@@ -530,3 +555,88 @@ def test_dashboard_runs_the_same_number_of_queries_for_2_and_8_memberships(
     )
 
     assert client.get("/").content.decode().count("<strong>Org ") == 8
+
+
+# --- Undo ending a role --------------------------------------------------------------------------
+
+
+def _restore(client, personas, membership, *, by=None, follow=False):
+    client.force_login(by or personas.org_admin)
+    return client.post(
+        reverse("lms:membership-restore", args=[personas.home.slug, membership.pk]),
+        follow=follow,
+    )
+
+
+def test_ending_a_role_can_be_undone_the_same_day(client, personas):
+    membership = Membership.objects.get(user=personas.peer, organisation=personas.home)
+    ended = _end(client, personas, membership)
+    assert "You can undo this below until the end of today." in ended.content.decode()
+    assert reverse("lms:membership-restore", args=[personas.home.slug, membership.pk]) in (
+        ended.content.decode()
+    )
+
+    response = _restore(client, personas, membership, follow=True)
+
+    assert "Pat Peer is a peer here again." in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.active_to is None
+    assert AuditEvent.objects.filter(action="membership.restored", actor=personas.org_admin).count()
+
+
+def test_a_role_ended_on_an_earlier_day_is_not_offered_for_undo(client, personas):
+    membership = Membership.objects.get(user=personas.peer, organisation=personas.home)
+    Membership.objects.filter(pk=membership.pk).update(
+        active_to=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(personas.org_admin)
+
+    page = client.get(reverse("lms:members", args=[personas.home.slug])).content.decode()
+    response = _restore(client, personas, membership)
+
+    assert "Roles ended today" not in page
+    assert response.status_code == 404
+    membership.refresh_from_db()
+    assert membership.active_to == timezone.localdate() - timedelta(days=1)
+
+
+def test_undo_is_refused_when_the_person_holds_the_role_again(client, personas):
+    membership = Membership.objects.get(user=personas.peer, organisation=personas.home)
+    _end(client, personas, membership)
+    again = MembershipFactory(
+        user=personas.peer,
+        organisation=personas.home,
+        role=Role.PEER,
+        active_from=timezone.localdate(),
+    )
+
+    response = _restore(client, personas, membership, follow=True)
+
+    assert "already holds this role here again" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.active_to == timezone.localdate()
+    assert Membership.objects.get(pk=again.pk).active_to is None
+
+
+@pytest.mark.parametrize("who", ["coordinator", "mentor", "other_org_admin", "editor"])
+def test_only_the_organisations_admins_may_undo(client, personas, who):
+    membership = Membership.objects.get(user=personas.peer, organisation=personas.home)
+    _end(client, personas, membership)
+
+    response = _restore(client, personas, membership, by=getattr(personas, who))
+
+    assert response.status_code == 404
+    membership.refresh_from_db()
+    assert membership.active_to == timezone.localdate()
+
+
+def test_an_erased_persons_ended_role_is_not_offered_for_undo(client, personas):
+    membership = Membership.objects.get(user=personas.peer, organisation=personas.home)
+    _end(client, personas, membership)
+    type(personas.peer).objects.filter(pk=personas.peer.pk).update(
+        email="erased-abc@erased.invalid"
+    )
+
+    response = _restore(client, personas, membership)
+
+    assert response.status_code == 404

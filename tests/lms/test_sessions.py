@@ -111,7 +111,10 @@ def test_ending_someones_last_role_signs_them_out(client, personas):
     membership = personas.peer.memberships.get()
     client.force_login(personas.org_admin)
 
-    client.post(reverse("lms:membership-end", args=[personas.home.slug, membership.pk]))
+    client.post(
+        reverse("lms:membership-end", args=[personas.home.slug, membership.pk]),
+        {"confirm": "yes"},
+    )
 
     assert not _signed_in(peer)
 
@@ -122,7 +125,10 @@ def test_ending_one_of_two_roles_keeps_them_signed_in(client, personas):
     membership = personas.peer.memberships.get(role=Role.PEER)
     client.force_login(personas.org_admin)
 
-    client.post(reverse("lms:membership-end", args=[personas.home.slug, membership.pk]))
+    client.post(
+        reverse("lms:membership-end", args=[personas.home.slug, membership.pk]),
+        {"confirm": "yes"},
+    )
 
     assert _signed_in(peer)
 

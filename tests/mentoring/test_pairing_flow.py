@@ -152,12 +152,18 @@ def test_a_declined_request_is_told_kindly_and_the_trainee_can_ask_again(
     mentor_request = MentorRequest.objects.get()
 
     client.force_login(maya.user)
+    answer = {"decision": "decline", "note": "I am full this season. Ravi would be great."}
+    url = reverse("mentoring:request-answer", args=[mentor_request.pk])
+    sent_before = len(mailoutbox)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("mentoring:request-answer", args=[mentor_request.pk]),
-            {"decision": "decline", "note": "I am full this season. Ravi would be great."},
-            follow=True,
-        )
+        asked = client.post(url, answer)
+    # Saying no asks first; the note typed is carried through; nothing is sent yet.
+    assert "Say no to Pat Peer?" in text(asked)
+    assert "Ravi would be great." in asked.content.decode()  # in a hidden field
+    assert MentorRequest.objects.get().status == MentorRequest.PENDING
+    assert len(mailoutbox) == sent_before
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**answer, "confirm": "yes"}, follow=True)
 
     assert "You have said no. Pat Peer will be told kindly." in text(response)
     mentor_request.refresh_from_db()
@@ -180,9 +186,12 @@ def test_the_trainee_withdraws_and_can_ask_someone_else(client, personas, maya):
     client.post(reverse("mentoring:request-new", args=[maya.pk]), {"message": "Hello"})
     mentor_request = MentorRequest.objects.get()
 
-    response = client.post(
-        reverse("mentoring:request-withdraw", args=[mentor_request.pk]), follow=True
-    )
+    url = reverse("mentoring:request-withdraw", args=[mentor_request.pk])
+    asked = client.post(url)
+    assert "Withdraw your request to Maya Mentor?" in text(asked)
+    assert MentorRequest.objects.get().status == MentorRequest.PENDING
+
+    response = client.post(url, {"confirm": "yes"}, follow=True)
 
     assert "You have withdrawn your request to Maya Mentor." in text(response)
     mentor_request.refresh_from_db()

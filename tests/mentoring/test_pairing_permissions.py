@@ -69,8 +69,8 @@ MENTORSHIP_VIEWS = {
 REQUEST_VIEWS = {
     "request page": ("mentoring:request", "get", {}),
     "answer": ("mentoring:request-answer", "post", {"decision": "accept"}),
-    "decline": ("mentoring:request-answer", "post", {"decision": "decline"}),
-    "withdraw": ("mentoring:request-withdraw", "post", {}),
+    "decline": ("mentoring:request-answer", "post", {"decision": "decline", "confirm": "yes"}),
+    "withdraw": ("mentoring:request-withdraw", "post", {"confirm": "yes"}),
 }
 ASK_VIEWS = {
     "ask page": ("mentoring:request-new", "get", {}),

@@ -362,3 +362,79 @@ def test_the_trainee_saying_yes_last_is_told_kindly_when_the_mentor_has_stopped(
     assert proposal.status == MentorRequest.PENDING
     assert proposal.trainee_accepted_at is None
     assert not Mentorship.objects.exists()
+
+
+# --- Withdrawing asks first, and can be undone while the request could still be answered --------
+
+
+def test_withdrawing_asks_first_and_changes_nothing_until_confirmed(client, personas, maya):
+    mentor_request = ask(personas.peer, maya)
+    client.force_login(personas.peer)
+    url = reverse("mentoring:request-withdraw", args=[mentor_request.pk])
+
+    by_link = client.get(url)
+    by_button = client.post(url)
+
+    for asked in (by_link, by_button):
+        assert asked.status_code == 200
+        assert "Withdraw your request to Maya Mentor?" in text(asked)
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.PENDING
+
+
+def test_a_withdrawn_request_can_be_asked_again_with_undo(client, personas, maya):
+    mentor_request = ask(personas.peer, maya)
+    client.force_login(personas.peer)
+    client.post(reverse("mentoring:request-withdraw", args=[mentor_request.pk]), {"confirm": "yes"})
+    page = text(client.get(reverse("mentoring:request", args=[mentor_request.pk])))
+    assert "Undo: ask Maya Mentor again" in page
+
+    response = client.post(
+        reverse("mentoring:request-restore", args=[mentor_request.pk]), follow=True
+    )
+
+    assert "Your request to Maya Mentor is waiting for an answer again." in text(response)
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.PENDING
+    assert mentor_request.answered_at is None
+
+
+def test_undo_is_refused_once_the_trainee_asked_someone_else(client, personas, maya, ravi):
+    first = ask(personas.peer, maya)
+    mentor_request_withdraw(mentor_request=first, by=personas.peer)
+    ask(personas.peer, ravi)
+    client.force_login(personas.peer)
+
+    response = client.post(reverse("mentoring:request-restore", args=[first.pk]), follow=True)
+
+    assert "You are waiting on another request" in text(response)
+    first.refresh_from_db()
+    assert first.status == MentorRequest.WITHDRAWN
+
+
+def test_undo_ends_when_the_request_could_no_longer_be_answered(client, personas, maya):
+    mentor_request = ask(personas.peer, maya)
+    mentor_request_withdraw(mentor_request=mentor_request, by=personas.peer)
+    MentorRequest.objects.filter(pk=mentor_request.pk).update(
+        respond_by=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(personas.peer)
+
+    response = client.post(reverse("mentoring:request-restore", args=[mentor_request.pk]))
+
+    assert response.status_code == 404
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.WITHDRAWN
+
+
+@pytest.mark.parametrize("who", ["mentor", "other_peer", "coordinator"])
+def test_only_the_trainee_can_undo_a_withdrawal(client, personas, maya, who):
+    mentor_request = ask(personas.peer, maya)
+    mentor_request_withdraw(mentor_request=mentor_request, by=personas.peer)
+    client.force_login(maya.user if who == "mentor" else getattr(personas, who))
+
+    response = client.post(reverse("mentoring:request-restore", args=[mentor_request.pk]))
+
+    assert response.status_code == 404
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.WITHDRAWN

@@ -63,9 +63,10 @@ def _person_url(personas):
 
 
 def _decide(client, personas, to_stage, outcome, note=""):
+    """Decide, answering yes on the confirmation page a confirmed move asks first."""
     return client.post(
         reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk]),
-        {"to_stage": to_stage.pk, "outcome": outcome, "note": note},
+        {"to_stage": to_stage.pk, "outcome": outcome, "note": note, "confirm": "yes"},
         follow=True,
     )
 
@@ -371,3 +372,64 @@ def test_the_first_move_is_decided_from_the_joined_stage(personas, pathway, read
     assert progress.membership == ready
     assert progress.next_stage.title == "Trainee"
     assert progress.ready
+
+
+# --- A confirmed move asks first ---------------------------------------------------------------
+
+
+def test_confirming_a_move_asks_first_naming_the_person_stages_and_pay_band(
+    client, personas, pathway, ready
+):
+    volunteer, trainee = stages(pathway)[:2]
+    volunteer.pay_band, trainee.pay_band = "Band 2", "Band 3"
+    volunteer.save(update_fields=["pay_band"])
+    trainee.save(update_fields=["pay_band"])
+    client.force_login(personas.coordinator)
+    url = reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk])
+
+    asked = client.post(url, {"to_stage": trainee.pk, "outcome": "confirmed", "note": "Earned."})
+
+    page = _text(asked)
+    assert asked.status_code == 200
+    assert f"Confirm Pat Peer's move to {trainee.title}?" in page
+    assert f"Pat Peer moves from {volunteer.title} to {trainee.title}, from today." in page
+    assert "Their pay band changes from Band 2 to Band 3." in page
+    assert "A move cannot be undone. If it turns out to be wrong, record a new decision" in page
+    assert 'name="note" value="Earned."' in page  # what was typed is carried through
+    assert not StageDecision.objects.exists()
+    assert PathwayMembership.objects.get(user=personas.peer).stage == volunteer
+    assert not AuditEvent.objects.filter(action="pathways.stage.confirmed").exists()
+
+    done = client.post(
+        url,
+        {"to_stage": trainee.pk, "outcome": "confirmed", "note": "Earned.", "confirm": "yes"},
+        follow=True,
+    )
+
+    assert "Pat Peer is now at" in _text(done)
+    assert PathwayMembership.objects.get(user=personas.peer).stage == trainee
+    assert StageDecision.objects.get().note == "Earned."
+
+
+def test_not_yet_needs_no_confirmation(client, personas, pathway, ready):
+    client.force_login(personas.coordinator)
+
+    client.post(
+        reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk]),
+        {"to_stage": stages(pathway)[1].pk, "outcome": "not_yet", "note": "Soon"},
+    )
+
+    assert StageDecision.objects.get().outcome == StageDecision.NOT_YET
+
+
+@pytest.mark.parametrize("who", ["mentor", "peer", "other_coordinator", "editor"])
+def test_nobody_else_is_asked_to_confirm_a_move(client, personas, pathway, ready, who):
+    client.force_login(getattr(personas, who))
+
+    response = client.post(
+        reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk]),
+        {"to_stage": stages(pathway)[1].pk, "outcome": "confirmed"},
+    )
+
+    assert response.status_code == 404
+    assert not StageDecision.objects.exists()

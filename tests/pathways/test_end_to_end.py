@@ -112,7 +112,12 @@ def test_a_peer_meets_the_requirements_and_the_coordinator_confirms_the_move(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("pathways:decision", args=[personas.home.slug, personas.peer.pk]),
-            {"to_stage": trainee.pk, "outcome": "confirmed", "note": "Well earned."},
+            {
+                "to_stage": trainee.pk,
+                "outcome": "confirmed",
+                "note": "Well earned.",
+                "confirm": "yes",
+            },
             follow=True,
         )
     assert "Pat Peer is now at Trainee peer worker." in response.content.decode()

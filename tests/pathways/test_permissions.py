@@ -58,7 +58,7 @@ def world(personas):
 # name: (url name, method, "person" | "joiner" | "evidence" | "organisation", extra data)
 VIEWS = {
     "person page": ("pathways:person", "get", "person", {}),
-    "decision": ("pathways:decision", "post", "person", {"outcome": "confirmed"}),
+    "decision": ("pathways:decision", "post", "person", {"outcome": "confirmed", "confirm": "yes"}),
     "join": ("pathways:join", "post", "joiner", {}),
     "evidence file": ("pathways:evidence-file", "get", "evidence", {}),
     "evidence review page": ("pathways:evidence-review", "get", "evidence", {}),

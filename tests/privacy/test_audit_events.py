@@ -276,7 +276,7 @@ def _request_declined(w):
     mentor_request = _request(w)
     return Case(
         "ravi", "post", reverse("mentoring:request-answer", args=[mentor_request.pk]),
-        "mentoring.request.decline", "free_peer", data={"decision": "decline"},
+        "mentoring.request.decline", "free_peer", data={"decision": "decline", "confirm": "yes"},
         refused_by="other_mentor",
     )  # fmt: skip
 
@@ -285,7 +285,8 @@ def _request_withdrawn(w):
     mentor_request = _request(w)
     return Case(
         "free_peer", "post", reverse("mentoring:request-withdraw", args=[mentor_request.pk]),
-        "mentoring.request.withdraw", "free_peer", refused_by="other_peer",
+        "mentoring.request.withdraw", "free_peer", data={"confirm": "yes"},
+        refused_by="other_peer",
     )  # fmt: skip
 
 
@@ -395,12 +396,23 @@ def _stage_not_yet(w):
     )  # fmt: skip
 
 
+def _request_restored(w):
+    mentor_request = _request(w)
+    MentorRequest.objects.filter(pk=mentor_request.pk).update(
+        status=MentorRequest.WITHDRAWN, answered_at=timezone.now()
+    )
+    return Case(
+        "free_peer", "post", reverse("mentoring:request-restore", args=[mentor_request.pk]),
+        "mentoring.request.restore", "free_peer", refused_by="other_peer",
+    )  # fmt: skip
+
+
 def _stage_confirmed(w):
     to_stage = stages(w["pathway"])[1]
     return Case(
         "coordinator", "post", _home(w, "pathways:decision", w["personas"].peer.pk),
         "pathways.stage.confirmed", "peer",
-        data={"to_stage": to_stage.pk, "outcome": "confirmed", "note": ""},
+        data={"to_stage": to_stage.pk, "outcome": "confirmed", "note": "", "confirm": "yes"},
         refused_by="other_coordinator",
     )  # fmt: skip
 
@@ -447,7 +459,18 @@ def _role_ended(w):
     )
     return Case(
         "org_admin", "post", _home(w, "lms:membership-end", membership.pk), "membership.ended",
-        "mentor", refused_by="other_org_admin",
+        "mentor", data={"confirm": "yes"}, refused_by="other_org_admin",
+    )  # fmt: skip
+
+
+def _role_restored(w):
+    membership = Membership.objects.get(user=w["personas"].mentor)
+    Membership.objects.filter(pk=membership.pk).update(
+        active_from=timezone.localdate() - timedelta(days=30), active_to=timezone.localdate()
+    )
+    return Case(
+        "org_admin", "post", _home(w, "lms:membership-restore", membership.pk),
+        "membership.restored", "mentor", refused_by="other_org_admin",
     )  # fmt: skip
 
 
@@ -471,7 +494,7 @@ def _invitation_withdrawn(w):
     invitation = InvitationFactory(organisation=w["personas"].home, role=Role.PEER)
     return Case(
         "coordinator", "post", _home(w, "lms:invitation-withdraw", invitation.pk),
-        "invitation.withdrawn", None, refused_by="other_coordinator",
+        "invitation.withdrawn", None, data={"confirm": "yes"}, refused_by="other_coordinator",
     )  # fmt: skip
 
 
@@ -523,6 +546,7 @@ DECISIONS = {
     "request accepted": _request_accepted,
     "request declined": _request_declined,
     "request withdrawn": _request_withdrawn,
+    "request withdrawal undone": _request_restored,
     "pairing proposed": _proposed,
     "agreement changed": _agreement_changed,
     "agreement confirmed": _agreement_confirmed,
@@ -541,6 +565,7 @@ DECISIONS = {
     "certificate name shown": _certificate_name_shown,
     "role added": _role_added,
     "role ended": _role_ended,
+    "role ending undone": _role_restored,
     "invitation sent": _invited,
     "invitation resent": _invitation_resent,
     "invitation withdrawn": _invitation_withdrawn,

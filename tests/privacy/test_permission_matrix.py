@@ -281,9 +281,12 @@ TABLE: dict[str, Route] = {
         post=only(*STAFF, yes=ACTS),
         row=lambda world: _values(Invitation, world.invitation.pk, "nonce"),
     ),
+    # Withdrawing asks first: the GET (or a POST without "confirm") is the confirmation page.
     "lms:invitation-withdraw": Route(
         named("lms:invitation-withdraw", HOME, lambda world: world.invitation.pk),
+        get=only(*STAFF),
         post=only(*STAFF, yes=ACTS),
+        data=lambda world: {"confirm": "yes"},
         row=lambda world: Invitation.objects.filter(pk=world.invitation.pk).exists(),
     ),
     # The audit log: an organisation's for its org admins, and everything for the superuser.
@@ -340,9 +343,19 @@ TABLE: dict[str, Route] = {
         named("wagtaildocs_authenticate_with_password", lambda world: 999999),
         get=public(NOT_FOUND),
     ),
+    # Ending a role asks first (the GET is its confirmation page).
     "lms:membership-end": Route(
         named("lms:membership-end", HOME, lambda world: world.pat_membership.pk),
+        get=only(ORG_ADMIN, SUPERUSER),
         post=only(ORG_ADMIN, SUPERUSER, yes=ACTS),
+        data=lambda world: {"confirm": "yes"},
+        row=lambda world: _values(Membership, world.pat_membership.pk, "active_to"),
+    ),
+    # Undoing it: no role ended today in the world, so there is nothing to restore for anyone
+    # (tests/lms/test_members.py restores one, and refuses everyone but the org's admins).
+    "lms:membership-restore": Route(
+        named("lms:membership-restore", HOME, lambda world: world.pat_membership.pk),
+        post=only(),
         row=lambda world: _values(Membership, world.pat_membership.pk, "active_to"),
     ),
     # Erasing a person's data: org admins of their organisation only. Nothing is scheduled in
@@ -407,10 +420,24 @@ TABLE: dict[str, Route] = {
             ).values_list("shared_with_id", flat=True)
         ),
     ),
+    # Deleting asks first (the GET is its confirmation page), then hides it with undo.
     "courses:reflection-delete": Route(
         named("courses:reflection-delete", lambda world: world.unshared_reflection.pk),
+        get=only(PAT),
         post=only(PAT, yes=ACTS),
+        data=lambda world: {"confirm": "yes"},
         row=lambda world: Reflection.objects.filter(pk=world.unshared_reflection.pk).exists(),
+    ),
+    # Nothing is deleted in the world, so there is nothing to bring back, even for Pat
+    # (tests/courses/test_reflections.py brings one back, and refuses everyone else).
+    "courses:reflection-restore": Route(
+        named("courses:reflection-restore", lambda world: world.unshared_reflection.pk),
+        post=only(),
+        row=lambda world: list(
+            Reflection.all_objects.filter(pk=world.unshared_reflection.pk).values_list(
+                "deleted_at", flat=True
+            )
+        ),
     ),
     "courses:certificates": Route(named("courses:certificates"), get=signed_in()),
     # Certificates: the holder and the staff of their organisation; a mentor sees a summary
@@ -520,12 +547,21 @@ TABLE: dict[str, Route] = {
     "mentoring:request-answer": Route(
         named("mentoring:request-answer", lambda world: world.pending_request.pk),
         post=only(MO, yes=ACTS),
-        data=lambda world: {"decision": "decline", "note": ""},
+        data=lambda world: {"decision": "decline", "note": "", "confirm": "yes"},
         row=lambda world: _values(MentorRequest, world.pending_request.pk, "status"),
     ),
     "mentoring:request-withdraw": Route(
         named("mentoring:request-withdraw", lambda world: world.pending_request.pk),
-        post={**only(), MO: REDIRECT},  # only Wen, who asked, may withdraw
+        # Only Wen, who asked, may withdraw (and is asked first); Mo is sent back to it.
+        get={**only(), MO: REDIRECT},
+        post={**only(), MO: REDIRECT},
+        data=lambda world: {"confirm": "yes"},
+        row=lambda world: _values(MentorRequest, world.pending_request.pk, "status"),
+    ),
+    # Undoing a withdrawal: only the trainee who asked, and this request is not withdrawn.
+    "mentoring:request-restore": Route(
+        named("mentoring:request-restore", lambda world: world.pending_request.pk),
+        post=only(),
         row=lambda world: _values(MentorRequest, world.pending_request.pk, "status"),
     ),
     "mentoring:propose": Route(
@@ -957,6 +993,7 @@ UNDER_OTHER_ORGANISATION = {
     "lms:invitation-withdraw": lambda world: [world.invitation.pk],
     "lms:membership-add": lambda world: [world.pat.pk],
     "lms:membership-end": lambda world: [world.pat_membership.pk],
+    "lms:membership-restore": lambda world: [world.pat_membership.pk],
     "lms:erasure-confirm": lambda world: [world.pat.pk],
     "lms:erasure-cancel": lambda world: [world.pat.pk],
     "pathways:person": lambda world: [world.pat.pk],
