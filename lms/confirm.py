@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.template.response import TemplateResponse
 
+from lms.submissions import FIELD as SUBMISSION_FIELD
+
 CONFIRM_FIELD = "confirm"
 
 
@@ -33,6 +35,11 @@ class Confirmation:
 
 
 def confirm_page(request, confirmation: Confirmation, *, status: int = 200) -> TemplateResponse:
+    # A form's one-time submission token (lms.submissions) travels on to the confirming POST,
+    # so the confirmed action is still applied only once.
+    token = request.POST.get(SUBMISSION_FIELD) if request.method == "POST" else None
+    if token and SUBMISSION_FIELD not in confirmation.hidden:
+        confirmation.hidden[SUBMISSION_FIELD] = token
     return TemplateResponse(
         request, "confirm_action.html", {"confirmation": confirmation}, status=status
     )

@@ -226,7 +226,9 @@ def test_twenty_confirmations_of_a_stage_move_at_once_move_the_person_one_stage(
     mail.outbox = []
 
     _post_at_once(
-        visitors, decide, {"to_stage": trainee.pk, "outcome": StageDecision.CONFIRMED, "note": ""}
+        visitors,
+        decide,
+        {"to_stage": trainee.pk, "outcome": StageDecision.CONFIRMED, "note": "", "confirm": "yes"},
     )
 
     # The last stage asks for nothing, so a second move would have gone through had the first
