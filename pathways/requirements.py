@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from courses.models import CourseCompletion, Enrolment
 from courses.selectors import live_modules
-from lms.clock import DUE_SOON, OVERDUE, PauseClock
+from lms.clock import DUE_SOON, OVERDUE, PauseClock, People, people_in
 from lms.clock import clock_for as _kernel_clock_for
 from pathways.models import Competence, Evidence, PathwayMembership, SignOff, WellbeingPause
 
@@ -28,21 +28,9 @@ MET, IN_PROGRESS, NOT_STARTED = "met", "in_progress", "not_started"
 EXPIRING_SOON, EXPIRED = "expiring_soon", "expired"
 
 
-class UserIds(list):
-    """The ids of the people to evaluate, optionally with the same people as a subquery
-    (`...values("user_id")`). Queries filter by the subquery when there is one: a list of
-    thousands of ids costs the ORM ~10 µs an id in every query, and SQLite refuses more than
-    32,766 of them."""
-
-    def __init__(self, ids=(), query=None):
-        super().__init__(ids)
-        self.query = query
-
-
-def _in(user_ids):
-    """What to put after `user_id__in=`: the subquery when there is one, else the ids."""
-    query = getattr(user_ids, "query", None)
-    return user_ids if query is None else query
+# The people to evaluate, optionally with the same people as a subquery (lms.clock.People).
+UserIds = People
+_in = people_in
 
 
 @dataclass(frozen=True)
@@ -104,9 +92,7 @@ def window_filter(clock: Clock, user_ids, months, *, person: str, moment: str, a
     wanted = set(user_ids)
     for uid in clock.pauses:
         if uid in wanted:
-            q |= Q(
-                **{person: uid, f"{moment}__gte": bound(clock.window_start(uid, months=months))}
-            )
+            q |= Q(**{person: uid, f"{moment}__gte": bound(clock.window_start(uid, months=months))})
     return q
 
 

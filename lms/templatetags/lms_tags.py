@@ -3,6 +3,8 @@
 from django import template
 from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
 from django.urls import reverse
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
 from wagtail import hooks
 
 from lms.access import can_manage_roles
@@ -78,3 +80,30 @@ def organisation_tabs(context, organisation):
         "organisation": organisation,
         "tabs": [{"label": t.label, "url": t.url, "current": request.path == t.url} for t in tabs],
     }
+
+
+# --- Dates from the one clock (lms.clock) ------------------------------------------------------
+
+
+@register.simple_tag
+def due_date(value, fmt="j F Y"):
+    """A date (or a `Due`) as a <time> element: people read the words, tests and assistive
+    technology read the ISO day."""
+    if value is None:
+        return ""
+    day = getattr(value, "day", value)
+    if hasattr(day, "hour"):
+        from django.utils import timezone
+
+        day = timezone.localdate(day)
+    return format_html('<time datetime="{}">{}</time>', day.isoformat(), format_date(day, fmt))
+
+
+@register.simple_tag
+def staff_due(due, fmt="j M Y"):
+    """For staff: "Overdue since 3 Mar 2026" (marked) or "Due by 3 Apr 2026"."""
+    if due is None:
+        return "—"
+    if due.overdue:
+        return format_html('<strong class="overdue">Overdue since {}</strong>', due_date(due, fmt))
+    return format_html("Due by {}", due_date(due, fmt))
