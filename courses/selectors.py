@@ -167,7 +167,7 @@ def clock_certificates(certificates, *, now=None) -> list[Certificate]:
     """Each certificate with `valid_until` (the clock's date: its stored expiry moved later by
     the holder's pauses since it was issued), `validity` (its `Due`) and `valid_now`."""
     certificates = list(certificates)
-    clock = clock_for(sorted({c.user_id for c in certificates if c.expires_at}), now)
+    clock = clock_for(sorted({c.user_id for c in certificates}), now)
     for certificate in certificates:
         certificate.valid_until = (
             clock.extend(certificate.user_id, certificate.issued_at, certificate.expires_at)
@@ -207,9 +207,8 @@ def course_statuses(*, user: User, courses: list[CoursePage]) -> dict[int, Cours
         enrolments = {
             e.course_id: e for e in enrolments_with_progress(user=user).filter(course__in=courses)
         }
-        dated = [e for e in enrolments.values() if e.refresher_due_at]
-        if dated:
-            clock_refreshers(dated, user_id=user.pk)
+        if enrolments:
+            clock_refreshers(enrolments.values(), user_id=user.pk)
     statuses = {}
     for course in courses:
         enrolment = enrolments.get(course.pk)

@@ -53,9 +53,8 @@ def clock_actions(actions, *, clock: PauseClock | None = None, now=None) -> list
     the time its owner was paused since the session it was agreed in. The stored `due_on` stays
     as agreed. One query for all the owners' pauses; each action's session must be loaded."""
     actions = list(actions)
-    dated = [action for action in actions if action.due_on]
     if clock is None:
-        clock = clock_for(sorted({action.owner_id for action in dated}), now)
+        clock = clock_for(sorted({action.owner_id for action in actions}), now)
     for action in actions:
         day = (
             clock.extend_date(action.owner_id, action.session.held_on, action.due_on)

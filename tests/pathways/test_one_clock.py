@@ -297,18 +297,22 @@ def test_paused_months_do_not_eat_hours_in_the_window_nor_count_as_time_in_stage
 def test_supervision_falls_due_a_period_after_the_last_session_on_the_mentees_clock(
     client, personas, world, pause
 ):
-    """Monthly supervision, last confirmed 40 days ago: overdue since 9 days ago. The finished
-    pause was before that session, so it moves nothing; the running one excuses her."""
+    """Monthly supervision, last confirmed 40 days ago: due 9 days ago. The finished pause was
+    before that session, so it moves nothing. The running pause (30 days) stretches her period
+    back over that session, so she counts as supervised, and pushes the date 30 days on."""
     response = _get(client, personas.coordinator, reverse("mentoring:coverage", args=["home-org"]))
+    due = world["recent"].held_on + timedelta(days=31)
+    text = _text(response)
 
-    days = _days(response, "li [data-due=supervision]")
     if pause == RUNNING:
-        assert days == []
-        assert "Paused (1)" in _text(response)
+        assert _days(response, "td[data-due=supervision]") == [due + timedelta(days=30)]
+        assert _days(response, "li [data-due=supervision]") == []
+        assert "No supervision in this period (0)" in text
     else:
-        assert days == [world["recent"].held_on + timedelta(days=31)]
+        assert _days(response, "td[data-due=supervision]") == [due]
+        assert _days(response, "li [data-due=supervision]") == [due]
         # Marked for staff, in the gentle words this page keeps to (it never says "overdue").
-        assert f"Supervision due since {days[0].day} " in _text(response)
+        assert f"Supervision due since {due.day} " in text
 
 
 def test_the_one_clock_loads_everyones_pauses_in_one_query(personas, django_assert_num_queries):
