@@ -144,11 +144,11 @@ def clock_refreshers(records, *, user_id=None, now=None, clock=None) -> PauseClo
         ids = {user_id or _person_of(record) for record in records}
         clock = clock_for(sorted(ids), now)
     for record in records:
-        completed = getattr(record, "last_completed_at", None) or getattr(
-            record, "completed_at", None
+        completed = (
+            record.completed_at
+            if isinstance(record, CourseCompletion)
+            else record.last_completed_at
         )
-        if isinstance(record, CourseCompletion):
-            completed = record.completed_at
         due = refresher_date(
             clock, user_id or _person_of(record), completed, record.refresher_due_at
         )
