@@ -114,18 +114,18 @@ class PauseClock:
     # --- Windows ----------------------------------------------------------------------------
 
     def window_start(
-        self, user_id: int, *, months: int | None = None, days: int | None = None
+        self, user_id: int | None, *, months: int | None = None, days: int | None = None
     ) -> datetime | None:
         """Where a window of the last `months` (or `days`) of un-paused time begins: the plain
-        window, pushed back by the time paused inside it (until it settles, since the longer
-        window can take in an earlier pause)."""
+        window (for `user_id` None, or someone never paused), pushed back by the time paused
+        inside it (until it settles, since the longer window can take in an earlier pause)."""
         if months:
             base = add_months(self.now, -months)
         elif days:
             base = self.now - timedelta(days=days)
         else:
             return None
-        if not self.pauses.get(user_id):
+        if user_id is None or not self.pauses.get(user_id):
             return base
         start = base
         for _ in range(50):

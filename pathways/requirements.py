@@ -88,8 +88,8 @@ def window_filter(clock: Clock, user_ids, months, *, person: str, moment: str, a
     def bound(moment_at):
         return timezone.localdate(moment_at) if as_date else moment_at
 
-    q = Q(**{f"{moment}__gte": bound(clock.window_start(-1, months=months))})
-    wanted = set(user_ids)
+    q = Q(**{f"{moment}__gte": bound(clock.window_start(None, months=months))})
+    wanted = set(user_ids) or set(clock.pauses)  # no ids: everyone the subquery gives
     for uid in clock.pauses:
         if uid in wanted:
             q |= Q(**{person: uid, f"{moment}__gte": bound(clock.window_start(uid, months=months))})

@@ -341,7 +341,7 @@ def _period_start(clock: PauseClock, starts_on: date, period_days: int) -> Q:
     """Sessions on or after the start of each mentee's period: the calendar start, or earlier
     by whole days of pause for a mentee who was paused inside it (one query whoever it is)."""
     q = Q(sessions__held_on__gte=starts_on)
-    plain = clock.window_start(-1, days=period_days)
+    plain = clock.window_start(None, days=period_days)
     for uid in clock.pauses:
         paused = plain - clock.window_start(uid, days=period_days)
         extra = -(-paused // timedelta(days=1))  # whole days, rounded up
