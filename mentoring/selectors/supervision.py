@@ -109,8 +109,11 @@ def sessions_for_mentorship(*, mentorship: Mentorship) -> MentorshipSessions:
     )
 
 
-def actions_for_session(*, session: SupervisionSession) -> list[ActionItem]:
-    return clock_actions(session.actions.select_related("owner", "session").order_by("pk"))
+def actions_for_session(*, session: SupervisionSession, clocked: bool = True) -> list[ActionItem]:
+    """The session's actions; `clocked` adds each one's `due` from its owner's clock (the
+    correction form edits the stored day, so it asks for them without)."""
+    actions = session.actions.select_related("owner", "session").order_by("pk")
+    return clock_actions(actions) if clocked else list(actions)
 
 
 def private_note_for(*, session: SupervisionSession, author: User) -> SessionPrivateNote | None:
