@@ -13,6 +13,7 @@ from courses.models import (
     Reflection,
     ReflectionShare,
 )
+from courses.selectors import clock_certificates, clock_refreshers
 from lms.data_export import ExportFile, ExportPart, name, plain, when
 from lms.models import User
 
@@ -114,9 +115,12 @@ def _reflections(user: User) -> list[dict]:
 
 
 def _completions(user: User) -> list[dict]:
-    completions = CourseCompletion.objects.filter(enrolment__user=user).select_related(
-        "enrolment__course"
+    completions = list(
+        CourseCompletion.objects.filter(enrolment__user=user)
+        .select_related("enrolment__course")
+        .order_by("completed_at", "pk")
     )
+    clock_refreshers(completions, user_id=user.pk)  # the dates the pages show
     return [
         {
             "Record": "Course completed",
@@ -124,14 +128,14 @@ def _completions(user: User) -> list[dict]:
             "Completed": when(completion.completed_at),
             "Refresher due": when(completion.refresher_due_at),
         }
-        for completion in completions.order_by("completed_at", "pk")
+        for completion in completions
     ]
 
 
 def _certificates(user: User) -> tuple[list[dict], list[ExportFile]]:
     records, files = [], []
     certificates = Certificate.objects.filter(user=user).select_related("course")
-    for certificate in certificates.order_by("issued_at", "pk"):
+    for certificate in clock_certificates(certificates.order_by("issued_at", "pk")):
         file = None
         if certificate.pdf:
             file = ExportFile(
@@ -146,7 +150,7 @@ def _certificates(user: User) -> tuple[list[dict], list[ExportFile]]:
                 "Course": certificate.title,
                 "Code": certificate.code,
                 "Issued": when(certificate.issued_at),
-                "Valid until": when(certificate.expires_at),
+                "Valid until": when(certificate.valid_until),
                 "Your name shown on the public check": certificate.show_name,
                 "File": file.zip_name if file else None,
             }

@@ -20,6 +20,7 @@ from courses.models import (
     Reflection,
     ReflectionShare,
 )
+from lms.clock import Due, PauseClock, People, clock_for, overdue_first
 from lms.models import Membership, Organisation, User
 from lms.policy import MentorRelationship, in_organisation_context
 
@@ -92,7 +93,8 @@ class CourseStatus:
     enrolment: Enrolment | None
     modules_done: int
     modules_total: int
-    refresher_due_at: datetime | None = None
+    refresher_due_at: datetime | None = None  # the clock's date (moved by any pause)
+    refresher: Due | None = None
 
     @property
     def key(self) -> str:
@@ -122,13 +124,68 @@ class CourseStatus:
         return round(100 * min(self.modules_done, self.modules_total) / self.modules_total)
 
 
+# --- Refresher and validity dates through the one clock (lms.clock) ---------------------------
+
+
+def refresher_date(clock: PauseClock, user_id: int, completed_at, due):
+    """A refresher date as the person's clock sees it: the stored date moved later by the time
+    they were paused since completing. Pathways' "course completed" requirement computes the
+    same date the same way, so every page agrees."""
+    if due is None or completed_at is None:
+        return due
+    return clock.extend(user_id, completed_at, due)
+
+
+def clock_refreshers(records, *, user_id=None, now=None, clock=None) -> PauseClock:
+    """Put the clock's refresher date on each record (an enrolment annotated with
+    `last_completed_at` and `refresher_due_at`, or a `CourseCompletion`): `refresher_due_at`
+    becomes the clock's date and `refresher` its `Due`. One query for everyone's pauses."""
+    records = list(records)
+    if clock is None:
+        ids = {user_id or _person_of(record) for record in records}
+        clock = clock_for(sorted(ids), now)
+    for record in records:
+        completed = (
+            record.completed_at
+            if isinstance(record, CourseCompletion)
+            else record.last_completed_at
+        )
+        due = refresher_date(
+            clock, user_id or _person_of(record), completed, record.refresher_due_at
+        )
+        record.refresher_due_at = due
+        record.refresher = clock.due(due, soon_days=REFRESHER_WARNING_DAYS)
+    return clock
+
+
+def _person_of(record) -> int:
+    if isinstance(record, CourseCompletion):
+        return record.enrolment.user_id
+    return record.user_id
+
+
+def clock_certificates(certificates, *, now=None) -> list[Certificate]:
+    """Each certificate with `valid_until` (the clock's date: its stored expiry moved later by
+    the holder's pauses since it was issued), `validity` (its `Due`) and `valid_now`."""
+    certificates = list(certificates)
+    clock = clock_for(sorted({c.user_id for c in certificates}), now)
+    for certificate in certificates:
+        certificate.valid_until = (
+            clock.extend(certificate.user_id, certificate.issued_at, certificate.expires_at)
+            if certificate.expires_at
+            else None
+        )
+        certificate.validity = clock.due(certificate.valid_until, soon_days=REFRESHER_WARNING_DAYS)
+        certificate.valid_now = certificate.valid_until is None or clock.now < (
+            certificate.valid_until
+        )
+    return certificates
+
+
 def enrolments_with_progress(*, user: User) -> QuerySet[Enrolment]:
-    """The person's enrolments, each with modules done and the latest refresher date."""
-    latest_due = (
-        CourseCompletion.objects.filter(enrolment=OuterRef("pk"))
-        .order_by("-completed_at")
-        .values("refresher_due_at")[:1]
-    )
+    """The person's enrolments, each with modules done and the latest completion and its
+    stored refresher date (`clock_refreshers` gives the clock's)."""
+    latest = CourseCompletion.objects.filter(enrolment=OuterRef("pk")).order_by("-completed_at")
     return (
         Enrolment.objects.filter(user=user)
         .select_related("course", "last_module")
@@ -137,7 +194,8 @@ def enrolments_with_progress(*, user: User) -> QuerySet[Enrolment]:
                 "progress",
                 filter=Q(progress__completed_at__isnull=False, progress__module__live=True),
             ),
-            refresher_due_at=Subquery(latest_due),
+            last_completed_at=Subquery(latest.values("completed_at")[:1]),
+            refresher_due_at=Subquery(latest.values("refresher_due_at")[:1]),
         )
     )
 
@@ -150,6 +208,8 @@ def course_statuses(*, user: User, courses: list[CoursePage]) -> dict[int, Cours
         enrolments = {
             e.course_id: e for e in enrolments_with_progress(user=user).filter(course__in=courses)
         }
+        if enrolments:
+            clock_refreshers(enrolments.values(), user_id=user.pk)
     statuses = {}
     for course in courses:
         enrolment = enrolments.get(course.pk)
@@ -158,6 +218,7 @@ def course_statuses(*, user: User, courses: list[CoursePage]) -> dict[int, Cours
             modules_done=enrolment.modules_done if enrolment else 0,
             modules_total=totals.get(course.pk, 0),
             refresher_due_at=enrolment.refresher_due_at if enrolment else None,
+            refresher=getattr(enrolment, "refresher", None),
         )
     return statuses
 
@@ -424,6 +485,8 @@ def learner_records(
     elif status == "completed":
         records = records.filter(completed_at__isnull=False)
     elif status == "refresher_due":
+        # The clock's date is never earlier than the stored one: filter on the stored date, then
+        # leave out those a pause has moved past the window.
         records = records.filter(
             Exists(
                 CourseCompletion.objects.filter(
@@ -431,7 +494,27 @@ def learner_records(
                 )
             )
         ).filter(refresher_due_at__lte=soon)
+        records = records.exclude(pk__in=_moved_past(records, organisation, soon))
     return records
+
+
+def organisation_clock(organisation: Organisation, now=None) -> PauseClock:
+    """A clock that knows the pauses of everyone in the organisation (one query)."""
+    return clock_for(People(query=_people_in(organisation)), now)
+
+
+def _moved_past(records, organisation, soon) -> list[int]:
+    """Records whose refresher a pause has moved later than `soon`: two queries (the pauses of
+    the organisation's people, then the candidate records of those who have any)."""
+    clock = organisation_clock(organisation)
+    if not clock.pauses:
+        return []
+    rows = records.filter(user_id__in=list(clock.pauses)).values_list(
+        "pk", "user_id", "last_completed_at", "refresher_due_at"
+    )
+    return [
+        pk for pk, uid, completed, due in rows if refresher_date(clock, uid, completed, due) > soon
+    ]
 
 
 def _by_organisation(queryset, organisations, user_path: str):
@@ -449,12 +532,14 @@ def _by_organisation(queryset, organisations, user_path: str):
 class OrganisationLearning:
     organisation: Organisation
     completions_this_month: int = 0
-    refreshers_due: list = field(default_factory=list)
+    refreshers_overdue: list = field(default_factory=list)  # longest overdue first
+    refreshers_due: list = field(default_factory=list)  # due in the window, soonest first
 
 
 def learning_summaries(*, organisations: list[Organisation], refreshers_shown: int = 5):
-    """Completions this month and refreshers due within 30 days for several organisations, in
-    three queries however many organisations and people there are."""
+    """Completions this month, refreshers overdue and refreshers due within 30 days for several
+    organisations, in four queries however many organisations and people there are. Dates are
+    the clock's: a pause moves a refresher later, maybe out of the window."""
     summaries = {o.pk: OrganisationLearning(o) for o in organisations}
     start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     this_month = CourseCompletion.objects.filter(completed_at__gte=start)
@@ -462,8 +547,14 @@ def learning_summaries(*, organisations: list[Organisation], refreshers_shown: i
         summaries[organisation_id].completions_this_month += 1
     due = list(_by_organisation(_refreshers_due_queryset(), organisations, "enrolment__user"))
     completions = _refreshers_due_queryset().filter(pk__in={pk for _, pk in due}).in_bulk()
-    for organisation_id, pk in sorted(due, key=lambda row: completions[row[1]].refresher_due_at):
-        summaries[organisation_id].refreshers_due.append(completions[pk])
+    clock_refreshers(completions.values())
+    ordered = overdue_first(due, lambda row: completions[row[1]].refresher)
+    for organisation_id, pk in ordered:
+        completion = completions[pk]
+        if completion.refresher.overdue:
+            summaries[organisation_id].refreshers_overdue.append(completion)
+        elif completion.refresher.soon:
+            summaries[organisation_id].refreshers_due.append(completion)
     return list(summaries.values())
 
 
@@ -481,12 +572,14 @@ def _refreshers_due_queryset(days: int = REFRESHER_WARNING_DAYS):
 
 
 def refreshers_due(*, organisation: Organisation, days: int = REFRESHER_WARNING_DAYS):
-    """The organisation's latest completions whose refresher falls due within `days`."""
-    return (
-        _refreshers_due_queryset(days)
-        .filter(enrolment__user__in=_people_in(organisation))
-        .order_by("refresher_due_at")
+    """The organisation's latest completions whose refresher falls due within `days` (or is
+    overdue) by the clock, overdue first, each with `refresher` (its `Due`)."""
+    completions = list(
+        _refreshers_due_queryset(days).filter(enrolment__user__in=_people_in(organisation))
     )
+    clock_refreshers(completions)
+    window = [c for c in completions if c.refresher.overdue or c.refresher.state != "later"]
+    return overdue_first(window, lambda completion: completion.refresher)
 
 
 # --- What removing course content would touch -------------------------------------------------

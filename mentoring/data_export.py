@@ -29,7 +29,7 @@ from mentoring.models import (
     WellnessPlanEntry,
 )
 from mentoring.selectors.matching import specialism_labels
-from mentoring.selectors.supervision import RATING_LABELS, WELLBEING_LABELS
+from mentoring.selectors.supervision import RATING_LABELS, WELLBEING_LABELS, clock_actions
 
 TOPIC_LABELS = dict(SUPERVISION_TOPICS)
 
@@ -155,6 +155,8 @@ def _sessions(user: User) -> list[dict]:
         .order_by("held_on", "pk")
     )
     sessions = list(sessions)
+    # Due days as the pages show them (moved by the owner's pauses).
+    clock_actions([action for session in sessions for action in session.actions.all()])
     # Only the person's own notes (as the mentor who wrote them) and own feedback (as the
     # mentee who gave it) are read: never through the session, so nobody else's can slip in.
     notes = dict(SessionPrivateNote.objects.filter(author=user).values_list("session_id", "body"))
@@ -207,7 +209,7 @@ def _action(user: User, action: ActionItem) -> dict:
     return {
         "What": action.description,
         "Who": _you_or(user, action.owner),
-        "Due": when(action.due_on),
+        "Due": when(action.due.on if action.due else None),
         "Done": when(action.done_at),
     }
 

@@ -9,7 +9,6 @@ confirmed count.
 from decimal import Decimal
 
 from django.db.models import Count, Sum
-from django.utils import timezone
 
 from mentoring.models import Mentorship, SupervisionSession
 from mentoring.selectors.supervision import hours
@@ -20,8 +19,8 @@ from pathways.requirements import (
     RequirementKind,
     Status,
     _in,
-    _months_ago,
     registry,
+    window_filter,
 )
 
 
@@ -52,9 +51,17 @@ class _SupervisionHours(RequirementKind):
         sessions = SupervisionSession.objects.filter(
             status=SupervisionSession.CONFIRMED, **{f"{self.person}__in": _in(user_ids)}
         )
-        since = _months_ago(clock, requirement.within_months)
-        if since:
-            sessions = sessions.filter(held_on__gte=timezone.localdate(since))
+        # Paused months do not eat into the window: it reaches back by the time paused in it.
+        window = window_filter(
+            clock,
+            user_ids,
+            requirement.within_months,
+            person=self.person,
+            moment="held_on",
+            as_date=True,
+        )
+        if window is not None:
+            sessions = sessions.filter(window)
         counted = sessions.values(self.person).annotate(minutes=Sum("duration_minutes"))
         return dict(counted.values_list(self.person, "minutes"))
 
@@ -128,9 +135,11 @@ class MentoredTrainees(RequirementKind):
         mentorships = Mentorship.objects.filter(
             mentor_id__in=_in(user_ids), started_at__isnull=False
         )
-        since = _months_ago(clock, requirement.within_months)
-        if since:
-            mentorships = mentorships.filter(started_at__gte=since)
+        window = window_filter(
+            clock, user_ids, requirement.within_months, person="mentor_id", moment="started_at"
+        )
+        if window is not None:
+            mentorships = mentorships.filter(window)
         counted = dict(
             mentorships.values("mentor_id")
             .annotate(people=Count("trainee_id", distinct=True))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from courses.models import CourseCompletion, Enrolment
 from courses.selectors import live_modules
-from lms.dates import add_months
+from lms.clock import DUE_SOON, OVERDUE, PauseClock, People, people_in
+from lms.clock import clock_for as _kernel_clock_for
 from pathways.models import Competence, Evidence, PathwayMembership, SignOff, WellbeingPause
 
 EXPIRING_SOON_DAYS = 30
@@ -27,21 +28,9 @@ MET, IN_PROGRESS, NOT_STARTED = "met", "in_progress", "not_started"
 EXPIRING_SOON, EXPIRED = "expiring_soon", "expired"
 
 
-class UserIds(list):
-    """The ids of the people to evaluate, optionally with the same people as a subquery
-    (`...values("user_id")`). Queries filter by the subquery when there is one: a list of
-    thousands of ids costs the ORM ~10 µs an id in every query, and SQLite refuses more than
-    32,766 of them."""
-
-    def __init__(self, ids=(), query=None):
-        super().__init__(ids)
-        self.query = query
-
-
-def _in(user_ids):
-    """What to put after `user_id__in=`: the subquery when there is one, else the ids."""
-    query = getattr(user_ids, "query", None)
-    return user_ids if query is None else query
+# The people to evaluate, optionally with the same people as a subquery (lms.clock.People).
+UserIds = People
+_in = people_in
 
 
 @dataclass(frozen=True)
@@ -77,51 +66,34 @@ class Status:
         }[self.state]
 
 
-@dataclass
-class Clock:
-    """Time as a person's requirements see it: wellbeing pauses stop the clock."""
+# The one clock (lms.clock), which knows everyone's pauses through the `pause_periods` hook that
+# pathways answers (`pathways.wagtail_hooks.pause_periods`).
+Clock = PauseClock
 
-    now: datetime
-    pauses: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
-    paused_now: set[int] = field(default_factory=set)
 
-    def paused(self, user_id: int, start: datetime, end: datetime) -> timedelta:
-        total = timedelta()
-        for paused_from, paused_to in self.pauses.get(user_id, []):
-            overlap_start, overlap_end = max(start, paused_from), min(end, paused_to)
-            if overlap_end > overlap_start:
-                total += overlap_end - overlap_start
-        return total
+def expiry_state(clock: Clock, expires_at: datetime | None) -> str:
+    """Done, renewal due soon, or lapsed, from the clock's date."""
+    return {OVERDUE: EXPIRED, DUE_SOON: EXPIRING_SOON}.get(
+        clock.due_state(expires_at, soon_days=EXPIRING_SOON_DAYS), MET
+    )
 
-    def active_since(self, user_id: int, start: datetime) -> timedelta:
-        """Time since `start` that the person was not paused."""
-        return self.now - start - self.paused(user_id, start, self.now)
 
-    def expiry(self, user_id: int, start: datetime, months: int) -> datetime:
-        """`months` of unpaused time after `start`. Each extension for a pause can reach into
-        a later pause, so extend until the date settles (a running pause keeps pushing it
-        past today)."""
-        base = add_months(start, months)
-        return self.extend(user_id, start, base)
+def window_filter(clock: Clock, user_ids, months, *, person: str, moment: str, as_date=False):
+    """A Q for rows in each person's window of the last `months` of un-paused time: the plain
+    window for everyone, or a longer one for each person with a pause (their window starts
+    earlier, so the union is exact). None when there is no window. One query whoever is paused."""
+    if not months:
+        return None
 
-    def extend(self, user_id: int, start: datetime, due: datetime) -> datetime:
-        """`due` pushed back by the time paused between `start` and it."""
-        expires = due
-        for _ in range(50):
-            extended = due + self.paused(user_id, start, min(expires, self.now))
-            if extended == expires:
-                break
-            expires = extended
-        return expires
+    def bound(moment_at):
+        return timezone.localdate(moment_at) if as_date else moment_at
 
-    def expiry_state(self, expires_at: datetime | None) -> str:
-        if expires_at is None:
-            return MET
-        if expires_at <= self.now:
-            return EXPIRED
-        if expires_at <= self.now + timedelta(days=EXPIRING_SOON_DAYS):
-            return EXPIRING_SOON
-        return MET
+    q = Q(**{f"{moment}__gte": bound(clock.window_start(None, months=months))})
+    wanted = set(user_ids) or set(clock.pauses)  # no ids: everyone the subquery gives
+    for uid in clock.pauses:
+        if uid in wanted:
+            q |= Q(**{person: uid, f"{moment}__gte": bound(clock.window_start(uid, months=months))})
+    return q
 
 
 class RequirementKind:
@@ -182,10 +154,6 @@ registry = Registry()
 # --- The kinds pathways ships -----------------------------------------------------------------
 
 
-def _months_ago(clock: Clock, months: int | None) -> datetime | None:
-    return add_months(clock.now, -months) if months else None
-
-
 class CourseStarted(RequirementKind):
     key, label = "course_started", "Course started"
     fields = required_fields = ("course",)
@@ -244,7 +212,7 @@ class CourseCompleted(RequirementKind):
             expires = clock.extend(uid, completed_at, course_due)
         else:
             expires = None
-        state = clock.expiry_state(expires)
+        state = expiry_state(clock, expires)
         step = f"Take the {requirement.course.title} refresher" if state != MET else ""
         return Status(state, 1, 1, step, expires)
 
@@ -253,9 +221,15 @@ class CourseCompleted(RequirementKind):
         a person, the latest completion picked in the database."""
         every = CourseCompletion.objects.filter(enrolment=OuterRef("pk")).order_by("-completed_at")
         completions = every
-        since = _months_ago(clock, requirement.within_months)
-        if since:
-            completions = completions.filter(completed_at__gte=since)
+        window = window_filter(
+            clock,
+            user_ids,
+            requirement.within_months,
+            person="enrolment__user_id",
+            moment="completed_at",
+        )
+        if window is not None:
+            completions = completions.filter(window)
         latest = completions.order_by("-completed_at")
         rows = (
             Enrolment.objects.filter(course_id=requirement.course_id, user_id__in=_in(user_ids))
@@ -305,8 +279,10 @@ class CompetencesSignedOff(RequirementKind):
 
     def evaluate(self, requirement, user_ids, clock):
         required = self.required_ids(requirement)
-        since = _months_ago(clock, requirement.within_months)
-        signed = signed_off_counts(user_ids=user_ids, competence_ids=required, since=since)
+        window = window_filter(
+            clock, user_ids, requirement.within_months, person="user_id", moment="signed_off_at"
+        )
+        signed = signed_off_counts(user_ids=user_ids, competence_ids=required, window=window)
         total = len(required)
         statuses = {}
         for uid in user_ids:
@@ -360,7 +336,7 @@ class EvidenceProvided(RequirementKind):
                     if requirement.renewal_months
                     else None
                 )
-                statuses[uid] = Status(clock.expiry_state(expires), 1, 1, "", expires)
+                statuses[uid] = Status(expiry_state(clock, expires), 1, 1, "", expires)
             elif Evidence.SUBMITTED in found:
                 statuses[uid] = Status(
                     IN_PROGRESS, 0, 1, f"Waiting for review: {requirement.evidence_kind}"
@@ -437,10 +413,15 @@ def signed_off_competences(
 
 
 def signed_off_counts(
-    *, user_ids: list[int], competence_ids: set[int], since: datetime | None = None
+    *,
+    user_ids: list[int],
+    competence_ids: set[int],
+    since: datetime | None = None,
+    window: Q | None = None,
 ) -> dict[int, int]:
     """For each person, how many of these competences stand signed off, counted in the
-    database (a row a person, not a row a sign-off)."""
+    database (a row a person, not a row a sign-off); only those signed off from `since`, or
+    inside each person's `window` (from `window_filter`), when given."""
     # Corrections are rare, so both the corrections and what they withdrew are excluded with
     # small NOT IN lists. (A "withdraws IS NULL" filter would steer SQLite to the withdraws
     # index, which matches nearly every row, instead of the one on people.)
@@ -452,19 +433,23 @@ def signed_off_counts(
     )
     if since is not None:
         rows = rows.filter(signed_off_at__gte=since)
+    if window is not None:
+        rows = rows.filter(window)
     counted = rows.values("user_id").annotate(done=Count("competence_id", distinct=True))
     return dict(counted.values_list("user_id", "done"))
 
 
 def clock_for(user_ids: Iterable[int], now: datetime | None = None) -> Clock:
-    """A clock that knows every pause of these people (one query)."""
-    now = now or timezone.now()
-    pauses, paused_now = defaultdict(list), set()
+    """A clock that knows every pause of these people (one query): the kernel's clock."""
     ids = user_ids if isinstance(user_ids, UserIds) else list(user_ids)
-    for uid, start, end in WellbeingPause.objects.filter(user_id__in=_in(ids)).values_list(
-        "user_id", "started_at", "ended_at"
-    ):
-        pauses[uid].append((start, end or now))
-        if end is None:
-            paused_now.add(uid)
-    return Clock(now=now, pauses=dict(pauses), paused_now=paused_now)
+    return _kernel_clock_for(ids, now)
+
+
+def pause_periods(user_ids, until: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """The `pause_periods` hook: every wellbeing pause of these people, in one query; a pause
+    still running ends at `until`."""
+    periods = defaultdict(list)
+    rows = WellbeingPause.objects.filter(user_id__in=_in(user_ids), started_at__lte=until)
+    for uid, start, end in rows.values_list("user_id", "started_at", "ended_at"):
+        periods[uid].append((start, end or until))
+    return dict(periods)

@@ -297,6 +297,7 @@ class Readiness:
     headcount: list[tuple[str, int]]
     gaps: list[Gap]
     expiring: list[Expiring]
+    overdue: list[Expiring] = field(default_factory=list)  # lapsed renewals, longest first
 
     @cached_property
     def ready(self) -> list[PersonReadiness]:
@@ -357,6 +358,7 @@ def readiness_for_organisation(
         headcount=_headcount(people, stages),
         gaps=_gaps(people, stages_by_pathway),
         expiring=_expiring(people, clock),
+        overdue=_overdue(people, clock),
     )
 
 
@@ -519,6 +521,18 @@ def _expiring(people, clock: Clock) -> list[Expiring]:
                 days = (expires - clock.now).days
                 window = next((w for w in EXPIRY_WINDOWS if days <= w), EXPIRY_WINDOWS[-1])
                 items.append(Expiring(person, progress.description, expires, window))
+    return sorted(items, key=lambda item: item.expires_at)
+
+
+def _overdue(people, clock: Clock) -> list[Expiring]:
+    """Renewals of the stage people are at that have lapsed by their clock, longest overdue
+    first: staff see these before what is still to come."""
+    items = [
+        Expiring(person, progress.description, progress.status.expires_at, 0)
+        for person in people
+        for progress in person.current_requirements
+        if progress.status.expires_at and progress.status.expires_at <= clock.now
+    ]
     return sorted(items, key=lambda item: item.expires_at)
 
 

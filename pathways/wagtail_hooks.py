@@ -35,6 +35,7 @@ from pathways.data_export import pathways_export_part
 from pathways.demo import seed_pathways
 from pathways.erasure import erase_pathway_data
 from pathways.models import Competence, CompetenceFramework, Pathway
+from pathways.requirements import pause_periods
 from pathways.selectors import person_progress, readiness_for_organisation
 from pathways.services import pause_notes_clear_old
 
@@ -368,6 +369,8 @@ hooks.register("seed_demo", seed_pathways)
 hooks.register("data_export", pathways_export_part)
 
 hooks.register("data_erase", erase_pathway_data)
+# The kernel's one clock (lms.clock) learns everyone's wellbeing pauses from here.
+hooks.register("pause_periods", pause_periods)
 
 
 @hooks.register("retention_sweep")

@@ -1,11 +1,17 @@
 """Template helpers for accessible forms (GOV.UK error pattern) and progress bars."""
 
+from datetime import datetime
+
 from django import template
 from django.forms import CheckboxInput, CheckboxSelectMultiple, RadioSelect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
 from wagtail import hooks
 
 from lms.access import can_manage_roles
+from lms.clock import Due
 from lms.context_processors import NavItem
 from lms.submissions import submission_field_html
 
@@ -85,3 +91,29 @@ def organisation_tabs(context, organisation):
         "organisation": organisation,
         "tabs": [{"label": t.label, "url": t.url, "current": request.path == t.url} for t in tabs],
     }
+
+
+# --- Dates from the one clock (lms.clock) ------------------------------------------------------
+
+
+@register.simple_tag
+def due_date(value, fmt="j F Y"):
+    """A date (or a `Due`) as a <time> element: people read the words, tests and assistive
+    technology read the ISO day."""
+    if value is None or value == "":
+        return ""
+    day = value.day if isinstance(value, Due) else value
+    if isinstance(day, datetime):
+        day = timezone.localdate(day)
+    return format_html('<time datetime="{}">{}</time>', day.isoformat(), format_date(day, fmt))
+
+
+@register.simple_tag
+def staff_due(due, fmt="j M Y", since="Overdue since"):
+    """For staff: "Overdue since 3 Mar 2026" (marked; `since` gives other words where a page
+    means to stay gentle) or "Due by 3 Apr 2026"."""
+    if due is None:
+        return "—"
+    if due.overdue:
+        return format_html('<strong class="past-due">{} {}</strong>', since, due_date(due, fmt))
+    return format_html("Due by {}", due_date(due, fmt))

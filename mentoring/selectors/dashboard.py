@@ -13,6 +13,7 @@ from mentoring.selectors.care import open_concerns_for_organisations
 from mentoring.selectors.pairing import pending_requests_of, requests_waiting_for
 from mentoring.selectors.supervision import (
     Coverage,
+    actions_in_due_order,
     coverage_for_organisation,
     last_confirmed_sessions,
     sessions_awaiting_confirmation,
@@ -42,14 +43,13 @@ class TraineeDashboard:
 
 def _actions_due_as_trainee(*, user: User) -> list[ActionItem]:
     """The open action items this person owns in mentorships where they are the trainee (not
-    those they own as someone's mentor), soonest due first, undated ones last."""
-    return list(
+    those they own as someone's mentor) by the clock's day (a pause moves them): past ones
+    first, then the soonest, undated ones last."""
+    return actions_in_due_order(
         ActionItem.objects.filter(
             owner=user, done_at__isnull=True, session__mentorship__trainee=user
-        )
-        .select_related("session__mentorship__mentor", "session__mentorship__trainee")
-        .order_by(F("due_on").asc(nulls_last=True), "pk")[:ACTIONS_SHOWN]
-    )
+        ).select_related("session__mentorship__mentor", "session__mentorship__trainee")
+    )[:ACTIONS_SHOWN]
 
 
 def trainee_dashboard(*, user: User) -> TraineeDashboard:

@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from lms.clock import Due, PauseClock, People, clock_for, overdue_first
 from lms.models import Organisation, User
 from mentoring.models import (
     SUPERVISION_TOPICS,
@@ -23,7 +24,6 @@ from mentoring.models import (
     SupervisionSession,
 )
 from mentoring.selectors.matching import mentoring_settings_for
-from pathways.models import WellbeingPause
 
 FEEDBACK_MIN_RESPONSES = 5
 RATING_LABELS = {1: "Not helpful", 2: "A little helpful", 3: "Helpful", 4: "Very helpful"}
@@ -43,6 +43,31 @@ def hours(minutes: int | None) -> Decimal:
     """Minutes as hours to one decimal place, rounded down so that nearly is never shown as
     done."""
     return (Decimal(minutes or 0) / 60).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+
+
+# --- Action due dates through the one clock (lms.clock) ----------------------------------------
+
+
+def clock_actions(actions, *, clock: PauseClock | None = None, now=None) -> list[ActionItem]:
+    """Each action with `due` (a `lms.clock.Due`, or None when undated): its day moved later by
+    the time its owner was paused since the session it was agreed in. The stored `due_on` stays
+    as agreed. One query for all the owners' pauses; each action's session must be loaded."""
+    actions = list(actions)
+    if clock is None:
+        clock = clock_for(sorted({action.owner_id for action in actions}), now)
+    for action in actions:
+        day = (
+            clock.extend_date(action.owner_id, action.session.held_on, action.due_on)
+            if action.due_on
+            else None
+        )
+        action.due = clock.due(day)
+    return actions
+
+
+def actions_in_due_order(actions) -> list[ActionItem]:
+    """Open actions by the clock's day: past ones first, then soonest, undated last."""
+    return overdue_first(clock_actions(actions), lambda action: action.due)
 
 
 # --- A mentorship's sessions ------------------------------------------------------------------
@@ -71,7 +96,7 @@ def sessions_for_mentorship(*, mentorship: Mentorship) -> MentorshipSessions:
     totals = SupervisionSession.objects.filter(
         mentorship=mentorship, status=SupervisionSession.CONFIRMED
     ).aggregate(minutes=Sum("duration_minutes"), count=Count("pk"))
-    open_actions = list(
+    open_actions = actions_in_due_order(
         ActionItem.objects.filter(session__mentorship=mentorship, done_at__isnull=True)
         .select_related("owner", "session")
         .order_by(F("due_on").asc(nulls_last=True), "pk")
@@ -84,8 +109,11 @@ def sessions_for_mentorship(*, mentorship: Mentorship) -> MentorshipSessions:
     )
 
 
-def actions_for_session(*, session: SupervisionSession) -> list[ActionItem]:
-    return list(session.actions.select_related("owner").order_by("pk"))
+def actions_for_session(*, session: SupervisionSession, clocked: bool = True) -> list[ActionItem]:
+    """The session's actions; `clocked` adds each one's `due` from its owner's clock (the
+    correction form edits the stored day, so it asks for them without)."""
+    actions = session.actions.select_related("owner", "session").order_by("pk")
+    return clock_actions(actions) if clocked else list(actions)
 
 
 def private_note_for(*, session: SupervisionSession, author: User) -> SessionPrivateNote | None:
@@ -124,12 +152,13 @@ def last_confirmed_sessions(*, mentorship_ids) -> dict[int, SupervisionSession]:
 
 
 def actions_due_for(*, user: User, limit: int = 5) -> list[ActionItem]:
-    """The open action items this person owns, soonest due first (undated ones last)."""
-    return list(
-        ActionItem.objects.filter(owner=user, done_at__isnull=True)
-        .select_related("session__mentorship__mentor", "session__mentorship__trainee")
-        .order_by(F("due_on").asc(nulls_last=True), "pk")[:limit]
-    )
+    """The open action items this person owns by the clock's day: past ones first, then the
+    soonest, undated ones last."""
+    return actions_in_due_order(
+        ActionItem.objects.filter(owner=user, done_at__isnull=True).select_related(
+            "session__mentorship__mentor", "session__mentorship__trainee"
+        )
+    )[:limit]
 
 
 def sessions_awaiting_confirmation(*, trainee: User) -> QuerySet[SupervisionSession]:
@@ -196,6 +225,7 @@ class CoverageRow:
     sessions_in_period: int
     hours_in_period: Decimal
     state: str
+    due: Due | None = None  # when supervision is (or was) next due, by the mentee's clock
 
     @property
     def state_label(self) -> str:
@@ -213,7 +243,8 @@ class Coverage:
 
     @property
     def missing(self) -> list[CoverageRow]:
-        return [row for row in self.rows if row.state == NONE]
+        """Those with none in the period, longest overdue first."""
+        return overdue_first([row for row in self.rows if row.state == NONE], lambda r: r.due)
 
     @property
     def excused(self) -> list[CoverageRow]:
@@ -228,24 +259,34 @@ def coverage_for_organisation(
     *, organisation: Organisation, now: datetime | None = None
 ) -> Coverage:
     """Supervision coverage over the organisation's period for every mentee in an active or
-    paused mentorship: dates, durations and topics only. A wellbeing pause that overlaps the
-    period, or a paused mentorship, excuses a person who had none."""
+    paused mentorship: dates, durations and topics only.
+
+    The period runs on each mentee's clock (lms.clock): for someone who was paused it reaches
+    back by the time paused inside it, so a session before a pause still counts. A wellbeing
+    pause that overlaps the calendar period, or a paused mentorship, excuses a person who had
+    none. Each row says when supervision is next due (or since when it is overdue): a period
+    after the last confirmed session (or the start), moved later by the mentee's pauses."""
     now = now or timezone.now()
     period_days = mentoring_settings_for(organisation=organisation).supervision_interval_days
     ends_on = timezone.localdate(now)
     starts_on = ends_on - timedelta(days=period_days - 1)
-    in_period = Q(
-        sessions__status=SupervisionSession.CONFIRMED, sessions__held_on__gte=starts_on
-    ) & Q(sessions__held_on__lte=ends_on)
+    open_here = Mentorship.objects.filter(
+        organisation=organisation, status__in=[Mentorship.ACTIVE, Mentorship.PAUSED]
+    )
+    clock = clock_for(People(query=open_here.values("trainee_id")), now)
+    in_period = (
+        Q(sessions__status=SupervisionSession.CONFIRMED)
+        & Q(sessions__held_on__lte=ends_on)
+        & _period_start(clock, starts_on, period_days)
+    )
     mentorships = list(
-        Mentorship.objects.filter(
-            organisation=organisation, status__in=[Mentorship.ACTIVE, Mentorship.PAUSED]
-        )
-        .select_related("trainee", "mentor")
+        open_here.select_related("trainee", "mentor")
         .only(
             "id",
             "status",
             "organisation",
+            "started_at",
+            "created_at",
             "trainee__id",
             "trainee__display_name",
             "trainee__email",
@@ -261,21 +302,22 @@ def coverage_for_organisation(
     )
     ids = [m.pk for m in mentorships]
     last = last_confirmed_sessions(mentorship_ids=ids)
-    paused = _paused_in_period(
-        user_ids=[m.trainee_id for m in mentorships],
-        starts=_start_of(starts_on),
-        ends=_start_of(ends_on + timedelta(days=1)),
-    )
+    period_start, period_end = _start_of(starts_on), _start_of(ends_on + timedelta(days=1))
     labels = dict(SUPERVISION_TOPICS)
     rows = []
     for mentorship in mentorships:
         session = last.get(mentorship.pk)
+        uid = mentorship.trainee_id
         if mentorship.period_count:
             state = SUPERVISED
-        elif mentorship.status == Mentorship.PAUSED or mentorship.trainee_id in paused:
+        elif mentorship.status == Mentorship.PAUSED or (
+            clock.paused(uid, period_start, period_end) or uid in clock.paused_now
+        ):
             state = EXCUSED
         else:
             state = NONE
+        started = mentorship.started_at or mentorship.created_at
+        since = session.held_on if session else timezone.localdate(started)
         rows.append(
             CoverageRow(
                 mentorship=mentorship,
@@ -287,19 +329,29 @@ def coverage_for_organisation(
                 sessions_in_period=mentorship.period_count,
                 hours_in_period=hours(mentorship.period_minutes),
                 state=state,
+                due=None
+                if state == EXCUSED
+                else clock.due(
+                    clock.extend_date(uid, since, since + timedelta(days=period_days)),
+                    soon_days=min(7, period_days),
+                ),
             )
         )
     return Coverage(period_days=period_days, starts_on=starts_on, ends_on=ends_on, rows=rows)
 
 
+def _period_start(clock: PauseClock, starts_on: date, period_days: int) -> Q:
+    """Sessions on or after the start of each mentee's period: the calendar start, or earlier
+    by whole days of pause for a mentee who was paused inside it (one query whoever it is)."""
+    q = Q(sessions__held_on__gte=starts_on)
+    plain = clock.window_start(None, days=period_days)
+    for uid in clock.pauses:
+        paused = plain - clock.window_start(uid, days=period_days)
+        extra = -(-paused // timedelta(days=1))  # whole days, rounded up
+        if extra:
+            q |= Q(trainee_id=uid, sessions__held_on__gte=starts_on - timedelta(days=extra))
+    return q
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _paused_in_period(*, user_ids: list[int], starts: datetime, ends: datetime) -> set[int]:
-    """Who among these people had a wellbeing pause at any time in [starts, ends)."""
-    return set(
-        WellbeingPause.objects.filter(user_id__in=user_ids, started_at__lt=ends)
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=starts))
-        .values_list("user_id", flat=True)
-    )

@@ -113,7 +113,7 @@ def session_edit_view(request, pk):
             mentorship=mentorship,
             initial=SessionForm.initial_for(
                 session=session,
-                actions=actions_for_session(session=session),
+                actions=actions_for_session(session=session, clocked=False),
                 private_notes=note.body if note else "",
             ),
         )
