@@ -4,10 +4,11 @@ but which have no completion, and the re-check when a module is unpublished or d
 import logging
 
 import pytest
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django_q.models import Schedule
 
-from courses.models import Certificate, CourseCompletion, Enrolment, ModuleProgress
+from courses.models import Certificate, CourseCompletion, Enrolment, ModulePage, ModuleProgress
 from courses.selectors import live_modules
 from courses.services import enrolment_create, module_finish
 from courses.tasks import recompute_course_completions, repair_course_completions
@@ -115,9 +116,8 @@ def _three_learners(personas, course):
     return two, everything, last_only
 
 
-@pytest.mark.parametrize("how", ["unpublish", "delete"])
-def test_removing_a_module_completes_learners_who_finished_every_other_one(
-    personas, how, django_capture_on_commit_callbacks
+def test_unpublishing_a_module_completes_learners_who_finished_every_other_one(
+    personas, django_capture_on_commit_callbacks
 ):
     course = make_course("Safe Practice", modules=3)
     two, everything, last_only = _three_learners(personas, course)
@@ -125,10 +125,7 @@ def test_removing_a_module_completes_learners_who_finished_every_other_one(
     earlier = CourseCompletion.objects.get(enrolment=everything)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        if how == "unpublish":
-            third.unpublish()
-        else:
-            third.delete()
+        third.unpublish()
 
     assert callbacks, "removing a module queues the re-check"
     two.refresh_from_db()
@@ -137,6 +134,37 @@ def test_removing_a_module_completes_learners_who_finished_every_other_one(
     assert list(CourseCompletion.objects.filter(enrolment=everything)) == [earlier]
     assert Enrolment.objects.get(pk=last_only.pk).completed_at is None
     assert CourseCompletion.objects.count() == 2
+
+
+def test_a_module_learners_have_opened_cannot_be_deleted(personas):
+    """Learner records protect the module (docs/records.md): it can be unpublished instead."""
+    course = make_course("Safe Practice", modules=3)
+    _three_learners(personas, course)
+    third = _modules(course)[2]
+
+    with pytest.raises(ProtectedError):
+        third.delete()
+
+    assert ModulePage.objects.filter(pk=third.pk).exists()
+
+
+def test_deleting_a_module_nobody_opened_completes_learners_who_finished_every_other_one(
+    personas, django_capture_on_commit_callbacks
+):
+    course = make_course("Safe Practice", modules=3)
+    first, second, third = _modules(course)
+    enrolment, _ = enrolment_create(user=personas.peer, course=course)
+    for module in (first, second):
+        module_finish(enrolment=enrolment, module=module)
+    assert CourseCompletion.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        third.delete()
+
+    assert callbacks, "removing a module queues the re-check"
+    enrolment.refresh_from_db()
+    assert enrolment.completed_at is not None
+    assert Certificate.objects.filter(completion__enrolment=enrolment).count() == 1
 
 
 def test_recompute_for_a_course_that_is_gone_does_nothing(personas):
