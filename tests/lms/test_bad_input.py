@@ -12,13 +12,13 @@ from django.urls import reverse
 
 from courses.models import Reflection, ReflectionShare
 from courses.services import enrolment_create, reflection_save
-from lms.bad_input import INT64_MAX, UNSTORABLE_MESSAGE, safe_next_url
+from lms.bad_input import INT64_MAX, TOO_LARGE_MESSAGE, UNSTORABLE_MESSAGE, safe_next_url
 from lms.models import Invitation, Role
 from lms.sanitiser import TEXT_MAX_CHARACTERS, SanitisedHTMLFormField
 from mentoring.models import Concern, MentoringSettings, MentorProfile
 from tests.courses.builders import make_course, reflection_prompt, text
 from tests.factories import MembershipFactory, UserFactory
-from tests.mentoring.builders import accepted
+from tests.mentoring.builders import accepted, agree
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _page(response) -> str:
 def _mentored(personas):
     """Pat (the peer) with Mo (the mentor) as her mentor."""
     profile = MentorProfile.objects.create(user=personas.mentor, organisation=personas.home)
-    return accepted(personas.peer, profile)
+    return agree(accepted(personas.peer, profile))
 
 
 # --- Characters no database can store ---------------------------------------------------------
@@ -88,12 +88,26 @@ def test_a_lone_surrogate_arrives_as_a_replacement_character_never_a_500(client,
 # --- Ids too large for any table --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", [INT64_MAX + 1, 10**40, int("9" * 5000)])
+@pytest.mark.parametrize("number", [str(INT64_MAX + 1), str(10**40), "9" * 5000])
 def test_an_id_beyond_64_bits_in_an_address_is_not_found(client, personas, number):
     client.force_login(personas.peer)
 
-    assert client.post(reverse("courses:enrol", args=[number])).status_code == 404
-    assert client.get(reverse("mentoring:mentorship", args=[number])).status_code == 404
+    assert client.post(f"/learning/courses/{number}/enrol/").status_code == 404
+    assert client.get(f"/mentoring/mentorships/{number}/").status_code == 404
+
+
+@pytest.mark.parametrize("number", [str(INT64_MAX + 1), "-" + "9" * 20, "9" * 5000])
+def test_a_number_beyond_64_bits_in_a_form_or_query_is_a_clear_400(client, personas, number):
+    client.force_login(personas.coordinator)
+    url = reverse("courses:learner-records", args=[personas.home.slug])
+
+    response = client.get(url, {"course": number})
+    posted = client.post(
+        reverse("courses:assign", args=[personas.home.slug]), {"course": number, "role": "peer"}
+    )
+
+    assert response.status_code == posted.status_code == 400
+    assert TOO_LARGE_MESSAGE in _page(response)
 
 
 def test_the_largest_64_bit_id_is_simply_not_found(client, personas):
@@ -209,9 +223,10 @@ def test_a_long_concern_is_refused_with_a_message_and_nothing_written(client, pe
 # --- Numbers and dates in forms -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["-1", str(2**63), "9" * 5000])
+@pytest.mark.parametrize("value", ["-1", str(2**31), "1e9", "9" * 30 + ".5"])
 def test_a_wild_number_in_a_form_is_a_field_error(client, personas, value):
     client.force_login(personas.org_admin)
+    before = list(MentoringSettings.objects.values_list("response_days", flat=True))
     response = client.post(
         reverse("mentoring:settings", args=[personas.home.slug]),
         {
@@ -228,13 +243,14 @@ def test_a_wild_number_in_a_form_is_a_field_error(client, personas, value):
 
     assert response.status_code == 200
     assert "error" in _page(response).lower()
-    assert not MentoringSettings.objects.filter(response_days=-1).exists()
+    assert list(MentoringSettings.objects.values_list("response_days", flat=True)) == before
 
 
-def test_people_search_with_a_huge_page_number_shows_the_last_page(client, personas):
+@pytest.mark.parametrize("page", [str(2**40), "-1", "abc", "1.5"])
+def test_people_search_with_a_wild_page_number_shows_a_page(client, personas, page):
     MembershipFactory(user=UserFactory(display_name="Someone"), organisation=personas.home)
     client.force_login(personas.coordinator)
 
-    response = client.get(reverse("lms:members", args=[personas.home.slug]), {"page": "9" * 5000})
+    response = client.get(reverse("lms:members", args=[personas.home.slug]), {"page": page})
 
     assert response.status_code == 200
