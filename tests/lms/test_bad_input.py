@@ -110,6 +110,15 @@ def test_a_number_beyond_64_bits_in_a_form_or_query_is_a_clear_400(client, perso
     assert TOO_LARGE_MESSAGE in _page(response)
 
 
+def test_a_password_of_twenty_digits_is_still_a_password(client, personas):
+    response = client.post(
+        reverse("lms:login"), {"username": personas.peer.email, "password": "9" * 25}
+    )
+
+    assert response.status_code == 200  # wrong password, said on the page: not a 400
+    assert TOO_LARGE_MESSAGE not in _page(response)
+
+
 def test_the_largest_64_bit_id_is_simply_not_found(client, personas):
     client.force_login(personas.peer)
 
