@@ -30,17 +30,15 @@ class ReflectionForm(PlainErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Private to you unless you choose to share it with your mentor. Leave a blank "
         "line between paragraphs; start lines with “- ” for a list.",
+        # Checked on the typed text before anything cleans it.
+        max_length=REFLECTION_MAX_CHARACTERS,
+        too_long=lambda length, limit: (
+            f"Your reflection is {length:,} characters long. Shorten it to {limit:,} or fewer."
+        ),
     )
     required_messages = {"body": "Write your reflection before saving it."}
 
     def clean_body(self):
-        # The limit counts what the person typed; the message says how far over they are.
-        typed = self.data.get(self.add_prefix("body"), "")
-        if len(typed) > REFLECTION_MAX_CHARACTERS:
-            raise forms.ValidationError(
-                f"Your reflection is {len(typed):,} characters long. "
-                f"Shorten it to {REFLECTION_MAX_CHARACTERS:,} or fewer."
-            )
         body = self.cleaned_data["body"]
         if not body:
             raise forms.ValidationError("Write your reflection before saving it.")

@@ -14,7 +14,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from wagtail.models import Page
 
@@ -71,6 +70,7 @@ from courses.services import (
     refresher_start,
 )
 from lms.access import get_organisation_for_role
+from lms.bad_input import safe_next_url
 from lms.confirm import Confirmation, confirm_page, confirmed
 from lms.models import Membership, User
 from lms.policy import (
@@ -508,12 +508,7 @@ def reflection_share_view(request, pk):
 
 def _safe_next(request) -> str | None:
     """A `next` address from the form, only if it stays on this site."""
-    target = request.POST.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+    return safe_next_url(request, request.POST.get("next"))
 
 
 @login_required

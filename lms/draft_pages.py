@@ -66,7 +66,9 @@ class BrowseView(chooser.BrowseView):
 
 class ChosenMultipleView(chooser.ChosenMultipleView):
     def get(self, request):
-        chosen = Page.objects.filter(pk__in=request.GET.getlist("id"))
+        # Ids only: a word in ?id= would be a ValueError (500) in the query.
+        ids = [value for value in request.GET.getlist("id") if value.isascii() and value.isdigit()]
+        chosen = Page.objects.filter(pk__in=ids)
         pages = without_hidden_drafts(chosen, request.user).specific()
         result = [
             {

@@ -89,11 +89,35 @@ def html_to_text(html: str) -> str:
     return unescape(re.sub(r"\n{3,}", "\n\n", text)).strip()
 
 
+# The most any text box takes when its form names no smaller limit. Counted on the typed text,
+# before anything parses or cleans it: the sanitiser's time grows with its input.
+TEXT_MAX_CHARACTERS = 20_000
+
+
+def too_long(length: int, limit: int) -> str:
+    return f"This is {length:,} characters long. Shorten it to {limit:,} or fewer."
+
+
 class SanitisedHTMLFormField(forms.CharField):
     """A plain text box whose value is stored as cleaned HTML (see `text_to_html`); stored HTML
-    is shown back as plain text for editing. Length limits count the typed text."""
+    is shown back as plain text for editing.
+
+    Every such box has a length limit (`TEXT_MAX_CHARACTERS` unless the form gives its own),
+    counted on the text as typed and checked first, before the text is turned into HTML or
+    cleaned. `too_long(length, limit)` words the message."""
 
     widget = forms.Textarea
+
+    def __init__(self, *, max_length=None, too_long=too_long, **kwargs):
+        super().__init__(max_length=max_length or TEXT_MAX_CHARACTERS, **kwargs)
+        self.too_long = too_long
+
+    def widget_attrs(self, widget):
+        # No maxlength in the page: a browser would cut pasted text short without a word, where
+        # the server says how far over it is and keeps every word.
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
 
     def prepare_value(self, value):
         if isinstance(value, str) and value.lstrip().startswith("<"):
@@ -101,6 +125,10 @@ class SanitisedHTMLFormField(forms.CharField):
         return value
 
     def clean(self, value):
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise forms.ValidationError(
+                self.too_long(len(value), self.max_length), code="max_length"
+            )
         return clean_html(text_to_html(super().clean(value)))
 
 

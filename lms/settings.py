@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Refuses an oversized body before CsrfViewMiddleware reads the form.
     "lms.uploads.RequestBodyLimitMiddleware",
+    # Then a 400 for NUL bytes and lone surrogates, and a 404 for ids too large for any table,
+    # before any view (or the CSRF check) reads the form.
+    "lms.bad_input.BadInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lms.middleware.NoStoreForSignedInMiddleware",

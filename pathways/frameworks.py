@@ -29,10 +29,12 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from lms.bad_input import unstorable
 from lms.models import User
 from lms.services import audit_record
+from lms.spreadsheets import safe_row, unsafe_cell
 from pathways.models import Competence, CompetenceDomain, CompetenceFramework
 
 DEFAULT_NAME = "Peer support competence framework"
@@ -48,6 +50,13 @@ LABELS = {
     "competence_code": "competence code",
     "competence": "competence name",
 }
+# Checked before any parsing: a real framework is a few hundred competences, tens of kilobytes.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+# The nested JSON shape is five deep (document, domains, domain, competences, competence).
+MAX_JSON_DEPTH = 20
+# A code or name is at most 200 characters; a longer number is not one of them.
+MAX_NUMBER_DIGITS = 200
+UNSTORABLE = "This contains characters we can't store (a NUL or a broken character)."
 NOT_UTF8 = (
     "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
     "(or in your editor, with UTF-8 encoding) and upload it again."
@@ -145,6 +154,8 @@ def parser_for(filename: str) -> Callable[[bytes], ParsedFramework] | None:
 
 def parse_framework_csv(data: bytes) -> ParsedFramework:
     """Read and check a CSV file, collecting every problem rather than stopping at the first."""
+    if len(data) > MAX_FILE_BYTES:
+        return _too_large(data)
     text = _decode(data)
     if text is None:
         return _file_problem(NOT_UTF8)
@@ -160,7 +171,7 @@ def parse_framework_csv(data: bytes) -> ParsedFramework:
         # Without a column no row can be read, so the rows are not checked.
         return ParsedFramework(problems=[_missing_column(column) for column in missing])
     rows = [
-        _Row(number, "", _cells(dict(zip(header, record, strict=False))))
+        _Row(number, "", _cells(dict(zip(header, map(unsafe_cell, record), strict=False))))
         for number, record in enumerate(records[1:], start=2)
         if any(cell.strip() for cell in record)
     ]
@@ -169,15 +180,28 @@ def parse_framework_csv(data: bytes) -> ParsedFramework:
 
 def parse_framework_json(data: bytes) -> ParsedFramework:
     """Read and check a JSON file, nested or flat (see the module docstring)."""
+    if len(data) > MAX_FILE_BYTES:
+        return _too_large(data)
     text = _decode(data)
     if text is None:
         return _file_problem(NOT_UTF8)
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        return _file_problem(
+            f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep; a framework file is "
+            "five (see the import instructions)."
+        )
     try:
-        document = json.loads(text)
+        # Numbers keep the text they were written as ("1.10" stays 1.10), and are never turned
+        # into Python numbers, which could take a long time or refuse past 4,300 digits.
+        document = json.loads(
+            text, parse_int=_number_text, parse_float=_number_text, parse_constant=_no_constant
+        )
     except json.JSONDecodeError as error:
         return _file_problem(
             f"The file is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
         )
+    except (ValueError, RecursionError) as error:
+        return _file_problem(f"The file could not be read as JSON ({error}).")
     if isinstance(document, list):
         return _build(*_flat_rows(document))
     if isinstance(document, dict) and isinstance(document.get("domains"), list):
@@ -185,6 +209,54 @@ def parse_framework_json(data: bytes) -> ParsedFramework:
     return _file_problem(
         'The JSON must be an object with "framework" and "domains", or a list of rows.'
     )
+
+
+def _too_large(data: bytes) -> ParsedFramework:
+    size = max(len(data) // 1024, 1)
+    return _file_problem(
+        f"The file is {size:,} KB; a framework file can be at most "
+        f"{MAX_FILE_BYTES // 1024 // 1024} MB. Check that this is the right file."
+    )
+
+
+def _json_depth(text: str) -> int:
+    """How deep the brackets nest, outside strings: read before parsing, so that a file of
+    thousands of brackets is refused without recursing into it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    break
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+class _Number(str):
+    """A JSON number, as the text it was written in."""
+
+
+def _number_text(text: str) -> str:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number is {len(text):,} digits long; at most {MAX_NUMBER_DIGITS} fit")
+    return _Number(text)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a value a framework can hold")
 
 
 def _decode(data: bytes) -> str | None:
@@ -214,10 +286,9 @@ def _cells(raw: dict) -> dict[str, str]:
 
 
 def _json_row(row: int, place: str, raw: dict) -> _Row:
+    # Numbers arrive as their text (`_number_text`); true, false, lists and objects are wrong.
     wrong = {
-        column
-        for column, value in raw.items()
-        if value is not None and not isinstance(value, str | int | float)
+        column for column, value in raw.items() if value is not None and not isinstance(value, str)
     }
     text = {
         column: "" if column in wrong or value is None else str(value)
@@ -241,11 +312,26 @@ def _parse_nested(document: dict) -> ParsedFramework:
     rows, problems = _nested_rows(document["domains"])
     parsed = _build(rows, problems)
     framework = document.get("framework")
+    if framework is not None and not isinstance(framework, dict):
+        parsed.problems.append(
+            Problem(
+                None,
+                "",
+                'This should be an object with "name", "slug" and "description".',
+                "Framework",
+            )
+        )
     if isinstance(framework, dict):
-        parsed.name = str(framework.get("name") or "").strip()
-        parsed.slug = str(framework.get("slug") or "").strip()
-        if isinstance(framework.get("description"), str):
-            parsed.description = framework["description"].strip()
+        for key in ("name", "slug", "description"):
+            value = framework.get(key)
+            if value is not None and not isinstance(value, str):
+                parsed.problems.append(Problem(None, key, "This should be text.", "Framework"))
+            elif value is not None and unstorable(value):
+                parsed.problems.append(Problem(None, key, UNSTORABLE, "Framework"))
+            elif value is not None and key == "description":
+                parsed.description = value.strip()
+            elif value is not None:
+                setattr(parsed, key, value.strip())
     return parsed
 
 
@@ -303,6 +389,8 @@ def _cell_problems(row: _Row) -> list[Problem]:
         value = row.cells[column]
         if column in row.wrong_type:
             problems.append(row.problem(column, "This should be text."))
+        elif unstorable(value):
+            problems.append(row.problem(column, UNSTORABLE))
         elif not value and column in REQUIRED_COLUMNS:
             message = f"This cell is empty; every competence needs a {LABELS[column]}."
             problems.append(row.problem(column, message))
@@ -406,9 +494,19 @@ def _framework_for(*, name: str, slug: str, parsed: ParsedFramework):
     framework = CompetenceFramework.objects.select_for_update().filter(slug=slug).first()
     if framework is None:
         _check_new_framework(name=name, slug=slug)
-        framework = CompetenceFramework.objects.create(
-            name=name, slug=slug, description=parsed.description or ""
-        )
+        try:
+            with transaction.atomic():
+                framework = CompetenceFramework.objects.create(
+                    name=name, slug=slug, description=parsed.description or ""
+                )
+        except IntegrityError:
+            # Another import made it (or took its name) in the moment since the check above.
+            message = (
+                f"A framework called “{name}” or with the slug “{slug}” already exists: it was "
+                "created while this file was being imported. Nothing was imported from this "
+                "file; import it again to update that framework."
+            )
+            raise FrameworkImportError([Problem(None, "slug", message)]) from None
         return framework, True
     # The name is only for a new framework: an import should not rename one by default.
     if parsed.description is not None:
@@ -428,6 +526,8 @@ def _check_new_framework(*, name: str, slug: str) -> None:
     elif CompetenceFramework.objects.filter(name=name).exists():
         message = f"Another framework is already called “{name}”; choose another name or its slug."
         problems.append(Problem(None, "name", message))
+    if unstorable(name) or unstorable(slug):
+        problems.append(Problem(None, "name", UNSTORABLE))
     if len(slug) > 80:
         problems.append(Problem(None, "slug", "The slug can be at most 80 characters long."))
     if problems:
@@ -509,8 +609,12 @@ def framework_export_csv(*, framework: CompetenceFramework) -> str:
     writer.writerow(COLUMNS)
     for competence in _competences_in_order(framework):
         domain = competence.domain
+        # A cell that a spreadsheet would run as a formula starts with an apostrophe, which
+        # the import takes off again.
         writer.writerow(
-            [domain.code, domain.name, competence.code, competence.name, competence.description]
+            safe_row(
+                [domain.code, domain.name, competence.code, competence.name, competence.description]
+            )
         )
     return out.getvalue()
 

@@ -6,8 +6,9 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import resolve_url
 
+from lms.bad_input import safe_next_url
 from lms.models import User
 
 SESSION_KEY = "two_factor_pending"
@@ -65,8 +66,4 @@ def pending_count_wrong_code(request) -> int:
 
 def safe_next(request, url: str) -> str:
     """`url` if it stays on this site, otherwise the usual landing page."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next_url(request, url) or resolve_url(settings.LOGIN_REDIRECT_URL)

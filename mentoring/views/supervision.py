@@ -10,11 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from lms.access import get_organisation_for_role
+from lms.bad_input import redirect_to_next
 from lms.forms import add_service_errors
 from lms.policy import record_organisation_read, record_read
 from lms.submissions import once_per_submission
@@ -238,14 +238,11 @@ def action_done(request, pk):
         messages.error(request, error.messages[0])
     else:
         messages.success(request, f"Marked done: {action.description}")
-    next_url = request.POST.get("next", "")
-    # Django's own check, not ours: /\evil.example starts with one slash, yet browsers read it
-    # as //evil.example and leave the site.
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("mentoring:session", pk=action.session_id)
+    return redirect_to_next(
+        request,
+        request.POST.get("next"),
+        reverse("mentoring:session", kwargs={"pk": action.session_id}),
+    )
 
 
 # --- Feedback ---------------------------------------------------------------------------------

@@ -583,6 +583,16 @@ def test_browsing_into_a_draft_or_choosing_it_by_id_reveals_nothing(client, worl
     assert _leaks(_chooser_titles(browse) + _chooser_titles(chosen), DRAFT_MARKERS) == []
 
 
+def test_choosing_pages_by_ids_that_are_not_numbers_chooses_nothing(client, world):
+    client.force_login(world["personas"].org_admin)
+    live = world["live_course"].pk
+
+    chosen = client.get(f"/admin/choose-page/chosen-multiple/?id=abc&id=1.5&id=%C2%B2&id={live}")
+
+    assert chosen.status_code == 200
+    assert "Live course" in chosen.content.decode()
+
+
 def test_an_editor_sees_draft_titles_in_the_chooser_and_the_api(client, world):
     """The control: the rule hides drafts from people who cannot edit them, not from editors."""
     client.force_login(world["personas"].editor)
