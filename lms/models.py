@@ -517,6 +517,8 @@ class SideEffect(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.status})"
+
+
 class SubmissionClaim(models.Model):
     """A form submitted once (lms.submissions): the one-time token its page carried, and where
     the first submission led, so a repeat (a double click, a reload, the back button) lands
