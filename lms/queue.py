@@ -11,10 +11,11 @@ and the relay hands it over later. The broker carries only the row's id; the wor
 and every row handed over but not finished after the task timeout and the broker's own retry
 have passed: the Redis broker loses a task whose worker is killed, and a task signed with an
 earlier SECRET_KEY cannot be read by the cluster and is dropped. So a task may run twice;
-every task is safe to (lms.effects).
+every task is safe to run twice: its effects are claimed by key (lms.effects).
 """
 
 import logging
+import re
 import uuid
 from contextvars import ContextVar
 from datetime import timedelta
@@ -117,15 +118,18 @@ def run_scope() -> str:
 def run(outbox_id: int):
     """What the broker runs: the outbox row's task, once; then the row is marked done."""
     row = OutboxTask.objects.filter(pk=outbox_id).first()
-    if row is None or row.status in {OutboxTask.DONE, OutboxTask.FAILED}:
-        return None  # handed over twice and done already, or given up
+    # Only a finished row is skipped. A row the relay gave up on may still reach a worker late
+    # (a cluster that was down for a while): running it then is right, since every effect is
+    # claimed by key.
+    if row is None or row.status == OutboxTask.DONE:
+        return None
     function = _task_function(row.task)
     token = _current_task.set(row.pk)
     try:
         result = function(*row.args)
     except Exception as error:
         OutboxTask.objects.filter(pk=row.pk).update(
-            last_error=f"{type(error).__name__}: {error}"[:2000]
+            last_error=_error_text(error)
         )
         raise
     finally:
@@ -134,6 +138,15 @@ def run(outbox_id: int):
         status=OutboxTask.DONE, done_at=timezone.now(), last_error=""
     )
     return result
+
+
+_EMAIL_ADDRESS = re.compile(r"[^\s<>@'\"]+@[^\s<>@'\"]+")
+
+
+def _error_text(error: Exception) -> str:
+    """What went wrong, for the operator's report and log, without email addresses (a mail
+    server's refusal names the recipient)."""
+    return _EMAIL_ADDRESS.sub("[address]", f"{type(error).__name__}: {error}")[:2000]
 
 
 def relay(now=None) -> dict[str, int]:

@@ -14,7 +14,7 @@ from django_q.models import OrmQ, Schedule
 from django_q.signing import BadSignature, SignedPackage
 
 from lms.models import Invitation, OutboxTask
-from lms.queue import enqueue, key_fingerprint, relay
+from lms.queue import enqueue, key_fingerprint, relay, run
 from lms.services import invitation_create
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +170,39 @@ def test_a_task_that_keeps_failing_is_given_up_loudly(
     row.refresh_from_db()
     assert (row.status, row.handovers) == (OutboxTask.FAILED, settings.TASK_MAX_HANDOVERS)
     assert relay() == {"handed": 0, "handed_again": 0, "given_up": 0, "broker_down": 0}
+
+
+def test_a_task_given_up_on_still_runs_when_its_hand_over_reaches_a_worker_late(
+    personas, django_capture_on_commit_callbacks, mailoutbox
+):
+    """A cluster that was down for a while: the relay gave up, then a worker reaches one of the
+    hand-overs. Its effect is claimed by key, so running it is right, and it happens once."""
+    with django_capture_on_commit_callbacks(execute=False):
+        invitation = _invite(personas)
+    row = OutboxTask.objects.get()
+    OutboxTask.objects.filter(pk=row.pk).update(status=OutboxTask.FAILED)
+
+    run(row.pk)
+    run(row.pk)
+
+    row.refresh_from_db()
+    assert row.status == OutboxTask.DONE
+    assert [message.to for message in mailoutbox] == [[invitation.email]]
+
+
+def test_a_failed_task_keeps_no_email_address_in_its_error(
+    personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    def refused(invitation_id):
+        raise RuntimeError("550 mailbox unavailable: <robin@example.org>")
+
+    monkeypatch.setattr("lms.tasks.send_invitation_email", refused)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        _invite(personas)
+
+    error = OutboxTask.objects.get().last_error
+    assert "550 mailbox unavailable" in error
+    assert "robin@example.org" not in error
 
 
 # --- SECRET_KEY rotation ------------------------------------------------------------------------
