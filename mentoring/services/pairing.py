@@ -303,8 +303,8 @@ def mentor_request_withdraw(*, mentor_request: MentorRequest, by: User) -> Mento
 def mentor_request_restorable(
     mentor_request: MentorRequest, *, now: datetime | None = None
 ) -> bool:
-    """Whether a withdrawn request could still be waiting for its answer: its answer-by time is
-    still ahead, and it was the trainee who withdrew it (not an erasure)."""
+    """Whether a withdrawn request could still be waiting for its answer: the trainee's own
+    request (not a coordinator's proposal) whose answer-by time is still ahead."""
     now = now or timezone.now()
     return (
         mentor_request.status == MentorRequest.WITHDRAWN
@@ -339,6 +339,18 @@ def mentor_request_restore(*, mentor_request: MentorRequest, by: User) -> Mentor
     )
     if mentorships.exists():
         raise ValidationError("You have a mentor now, so this request cannot come back.")
+    # Whatever would stop a new request stops the old one coming back (the mentor stopped
+    # mentoring, or is full).
+    profile = MentorProfile.objects.filter(
+        user_id=mentor_request.mentor_id, organisation_id=mentor_request.organisation_id
+    ).first()
+    refusal = (
+        why_trainee_cannot_ask(trainee=mentor_request.trainee, profile=profile)
+        if profile
+        else "This mentor is not taking requests here any more."
+    )
+    if refusal:
+        raise ValidationError(refusal)
     mentor_request.status = MentorRequest.PENDING
     mentor_request.answered_at = None
     try:
@@ -349,6 +361,9 @@ def mentor_request_restore(*, mentor_request: MentorRequest, by: User) -> Mentor
             "You are waiting on another request, so this one cannot come back."
         ) from None
     _audit(by=by, verb="restore", subject=mentor_request, organisation=mentor_request.organisation)
+    if mentor_request.announced_at is None:
+        # Withdrawn before its email went: the mentor has not heard of it yet.
+        enqueue("mentoring.tasks.send_mentor_request_email", mentor_request.pk)
     return mentor_request
 
 

@@ -438,3 +438,35 @@ def test_only_the_trainee_can_undo_a_withdrawal(client, personas, maya, who):
     assert response.status_code == 404
     mentor_request.refresh_from_db()
     assert mentor_request.status == MentorRequest.WITHDRAWN
+
+
+def test_undo_is_refused_once_the_mentor_has_stopped_mentoring(client, personas, maya):
+    mentor_request = ask(personas.peer, maya)
+    mentor_request_withdraw(mentor_request=mentor_request, by=personas.peer)
+    _end_mentor_role(maya)
+    client.force_login(personas.peer)
+
+    response = client.post(
+        reverse("mentoring:request-restore", args=[mentor_request.pk]), follow=True
+    )
+
+    assert "Your request to Maya Mentor is waiting for an answer again." not in text(response)
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.WITHDRAWN
+
+
+def test_a_request_withdrawn_before_its_email_went_is_announced_when_it_comes_back(
+    client, personas, maya, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        mentor_request = ask(personas.peer, maya)  # its email task has not run yet
+    mentor_request_withdraw(mentor_request=mentor_request, by=personas.peer)
+    client.force_login(personas.peer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("mentoring:request-restore", args=[mentor_request.pk]))
+
+    mentor_request.refresh_from_db()
+    assert mentor_request.status == MentorRequest.PENDING
+    assert mentor_request.announced_at is not None
+    assert [message.to for message in mailoutbox] == [[maya.user.email]]
