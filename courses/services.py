@@ -478,6 +478,10 @@ def reflection_restore(*, reflection: Reflection) -> Reflection:
         raise ValidationError("This reflection was deleted too long ago to bring back.")
     Reflection.all_objects.filter(pk=reflection.pk).update(deleted_at=None)
     reflection.deleted_at = None
+    module = reflection.module and reflection.module.specific
+    if module is not None and module.requires_reflection:
+        # The module may have waited for exactly this reflection.
+        _reflection_written(reflection.user, module)
     return reflection
 
 

@@ -8,7 +8,13 @@ from bs4 import BeautifulSoup
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from courses.models import Certificate, CourseCompletion, ModulePage, ModuleProgress
+from courses.models import (
+    Certificate,
+    CourseCompletion,
+    ModulePage,
+    ModuleProgress,
+    Reflection,
+)
 from courses.selectors import live_modules
 from courses.services import enrolment_create, module_finish, refresher_start
 from tests.courses.builders import make_course, publish, reflection_prompt, simple_check, text
@@ -203,6 +209,29 @@ def test_reflection_first_then_finishing_completes_it(client, personas):
     client.post(_finish_url(module))
 
     assert ModuleProgress.objects.get().completed_at is not None
+
+
+def test_a_deleted_reflection_does_not_count_and_bringing_it_back_completes_the_module(
+    client, personas
+):
+    prompt = reflection_prompt()
+    course, module = _needs_reflection([text(), prompt])
+    enrolment_create(user=personas.peer, course=course)
+    client.force_login(personas.peer)
+    client.get(module.url)
+    client.post(
+        reverse("courses:reflection-save", args=[module.pk, prompt["id"]]),
+        {f"{prompt['id']}-body": "<p>Words.</p>"},
+    )
+    reflection = Reflection.objects.get()
+    client.post(reverse("courses:reflection-delete", args=[reflection.pk]), {"confirm": "yes"})
+    client.post(_finish_url(module))
+    assert ModuleProgress.objects.get().completed_at is None
+
+    client.post(reverse("courses:reflection-restore", args=[reflection.pk]))
+
+    assert ModuleProgress.objects.get().completed_at is not None
+    assert CourseCompletion.objects.count() == 1
 
 
 def test_a_check_and_a_reflection_are_both_listed_as_left(client, personas):
