@@ -183,14 +183,17 @@ def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
     if locked is None or locked.completed_at is not None:
         return None
     module_ids = set(live_modules(course=enrolment.course).values_list("pk", flat=True))
-    done = set(
+    done = dict(
         ModuleProgress.objects.filter(
             enrolment=enrolment, completed_at__isnull=False, module_id__in=module_ids
-        ).values_list("module_id", flat=True)
+        ).values_list("module_id", "completed_at")
     )
-    if not module_ids or done != module_ids:
+    if not module_ids or set(done) != module_ids:
         return None
-    now = timezone.now()
+    # The course was done when its last module was: a completion found later (by the nightly
+    # repair, or after a module is unpublished) keeps that date, and so do its certificate and
+    # its refresher date.
+    now = max(done.values())
     claimed = Enrolment.objects.filter(pk=enrolment.pk, completed_at__isnull=True).update(
         completed_at=now
     )

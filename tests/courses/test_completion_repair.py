@@ -2,6 +2,7 @@
 but which have no completion, and the re-check when a module is unpublished or deleted."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.db.models import ProtectedError
@@ -12,6 +13,7 @@ from courses.models import Certificate, CourseCompletion, Enrolment, ModulePage,
 from courses.selectors import live_modules
 from courses.services import enrolment_create, module_finish
 from courses.tasks import recompute_course_completions, repair_course_completions
+from lms.dates import add_months
 from tests.courses.builders import make_course
 from tests.factories import UserFactory
 
@@ -57,6 +59,22 @@ def test_repair_completes_a_learner_left_at_100_percent_and_reports_ids(personas
     assert CourseCompletion.objects.filter(enrolment=proper).count() == 1
     logged = " ".join(r.getMessage() for r in caplog.records if r.name == "courses.tasks")
     assert logged == f"Repaired 1 course completions: enrolments [{stuck.pk}]"
+
+
+def test_a_repaired_completion_is_dated_when_the_last_module_was_done(personas):
+    """Found months later, the completion, its certificate and its refresher keep the day the
+    learning was done, not the day of the repair."""
+    course = make_course("Safe Practice", modules=2, validity_months=12)
+    stuck = _lost_race(personas.peer, course)
+    done_on = timezone.now() - timedelta(days=90)
+    ModuleProgress.objects.filter(enrolment=stuck).update(completed_at=done_on)
+
+    repair_course_completions()
+
+    completion = CourseCompletion.objects.get(enrolment=stuck)
+    assert completion.completed_at == done_on
+    assert completion.refresher_due_at == add_months(done_on, 12)
+    assert Certificate.objects.get(completion=completion).issued_at == done_on
 
 
 def test_repair_twice_repairs_nothing_the_second_time(personas):
