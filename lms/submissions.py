@@ -48,7 +48,9 @@ def _token(request) -> str:
 
 def once_per_submission(view):
     """Apply a POST carrying a submission token once (see the module's docstring). The view
-    answers a done submission with a redirect; any other answer gives the token back."""
+    answers a done submission with a redirect; any other answer, or a redirect that carries an
+    error message (the work was refused), gives the token back, so the corrected form can be
+    sent and is never told "already sent"."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -62,8 +64,10 @@ def once_per_submission(view):
                     claim = SubmissionClaim.objects.create(token=token, user=user)
             except IntegrityError:
                 return _repeat(request, token, user)
+            errors_before = _error_messages(request)
             response = view(request, *args, **kwargs)
-            if response.status_code in (301, 302, 303):
+            refused = _error_messages(request) > errors_before
+            if response.status_code in (301, 302, 303) and not refused:
                 claim.result_url = response["Location"][:2000]
                 claim.save(update_fields=["result_url"])
             else:
@@ -71,6 +75,12 @@ def once_per_submission(view):
             return response
 
     return wrapper
+
+
+def _error_messages(request) -> int:
+    """How many error messages this request has queued for the next page."""
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", [])
+    return sum(1 for message in queued if message.level >= messages.ERROR)
 
 
 def _repeat(request, token: str, user):

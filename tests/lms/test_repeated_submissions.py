@@ -136,6 +136,26 @@ def test_a_fresh_page_records_a_second_not_yet_on_purpose(
     ]
 
 
+def test_a_refused_decision_keeps_its_token_so_the_corrected_one_is_recorded(
+    client, personas, pathway, django_capture_on_commit_callbacks
+):
+    """A refusal (here: no outcome chosen) lands on the person's page with an error, and the
+    same page's form, corrected, is recorded rather than told it was already sent."""
+    client.force_login(personas.coordinator)
+    token = _token(client, _person(personas))
+    fields = {"submission": token, "to_stage": stages(pathway)[1].pk, "note": "Not yet."}
+
+    refused = client.post(_decision_url(personas), fields, follow=True)
+    assert "Choose confirm or not yet." in html.unescape(refused.content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        corrected = client.post(
+            _decision_url(personas), {**fields, "outcome": StageDecision.NOT_YET}, follow=True
+        )
+
+    assert ALREADY_DONE not in html.unescape(corrected.content.decode())
+    assert StageDecision.objects.count() == 1
+
+
 def test_evidence_sent_twenty_times_is_one_piece_of_evidence(
     client, personas, pathway, django_capture_on_commit_callbacks
 ):
