@@ -89,7 +89,8 @@ def _attempts(user: User) -> list[dict]:
 def _reflections(user: User) -> list[dict]:
     shares = ReflectionShare.objects.select_related("shared_with").order_by("shared_at", "pk")
     reflections = (
-        Reflection.objects.filter(user=user)
+        # Deleted reflections still held for undo are the person's data too.
+        Reflection.all_objects.filter(user=user)
         .select_related("module")
         .prefetch_related(Prefetch("shares", queryset=shares))
     )
@@ -101,6 +102,7 @@ def _reflections(user: User) -> list[dict]:
             "Your words": plain(reflection.body),
             "Written": when(reflection.created_at),
             "Last changed": when(reflection.updated_at),
+            "Deleted": when(reflection.deleted_at),
             "Shared with": [
                 {
                     "Person": name(share.shared_with),

@@ -16,11 +16,12 @@ from django.utils import timezone
 
 import lms.queue
 from courses.data_export import courses_export_part
-from courses.models import Certificate, ModulePage
+from courses.models import Certificate, ModulePage, Reflection
 from courses.services import (
     certificate_ensure_pdf,
     enrolment_create,
     module_finish,
+    reflection_delete,
     reflection_save,
 )
 from lms.data_export import account_part
@@ -363,6 +364,22 @@ def test_asking_needs_a_post(client, world):
     client.force_login(world.pat)
     assert client.get(reverse("lms:data-export")).status_code == 405
     assert not DataExport.objects.exists()
+
+
+def test_a_reflection_deleted_but_still_held_for_undo_is_in_the_zip_marked_deleted(
+    client, world, django_capture_on_commit_callbacks
+):
+    reflection = Reflection.objects.get(user=world.pat, body__contains="Marker-unshared-reflection")
+    reflection_delete(reflection=reflection)
+
+    archive = _download(client, _ask(client, world.pat, django_capture_on_commit_callbacks))
+
+    [record] = [
+        record
+        for record in _records(archive, "courses.json")
+        if record["Record"] == "Reflection" and w.UNSHARED_REFLECTION in record["Your words"]
+    ]
+    assert record["Deleted"] is not None
 
 
 # --- Query counts -------------------------------------------------------------------------------
