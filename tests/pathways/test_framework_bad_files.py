@@ -231,7 +231,7 @@ def test_xlsx_stores_formula_like_text_as_text_with_no_apostrophe():
     connection.vendor != "postgresql",
     reason="SQLite lets one writer in at a time, so imports cannot race there",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_five_imports_of_one_new_framework_at_once_make_one_and_tell_the_rest():
     data = f"{HEADER}\n1,Values,1.1,One,\n1,Values,1.2,Two,\n".encode()
     barrier = threading.Barrier(5)
@@ -259,8 +259,8 @@ def test_five_imports_of_one_new_framework_at_once_make_one_and_tell_the_rest():
     for thread in threads:
         thread.join()
 
-    assert CompetenceFramework.objects.filter(slug="raced").count() == 1
-    assert Competence.objects.count() == 2
+    assert CompetenceFramework.objects.filter(slug="raced").count() == 1, outcomes
+    assert Competence.objects.count() == 2, outcomes
     assert not [outcome for outcome in outcomes if outcome.startswith("crashed")], outcomes
     refused = [outcome for outcome in outcomes if outcome != "imported"]
     assert all("already exists" in outcome for outcome in refused), outcomes
