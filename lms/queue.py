@@ -128,9 +128,7 @@ def run(outbox_id: int):
     try:
         result = function(*row.args)
     except Exception as error:
-        OutboxTask.objects.filter(pk=row.pk).update(
-            last_error=_error_text(error)
-        )
+        OutboxTask.objects.filter(pk=row.pk).update(last_error=_error_text(error))
         raise
     finally:
         _current_task.reset(token)
