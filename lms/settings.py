@@ -5,6 +5,7 @@ environment variable with a default that works on a laptop. A malformed value st
 a message that names the variable (see `lms.env`).
 """
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -99,6 +100,10 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a paused sign-in into our sign-in page with the reason.
     "axes.middleware.AxesMiddleware",
 ]
+if env_str("REPORTS_DATABASE_URL", ""):
+    # After everything that reads the session and the person, which must come from the primary;
+    # django-axes stays last.
+    MIDDLEWARE.insert(len(MIDDLEWARE) - 1, "lms.routers.ReportsReplicaMiddleware")
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
@@ -137,12 +142,19 @@ TEMPLATES = [
 # and the busy timeout makes a second writer wait instead of failing.
 SQLITE_PATH = BASE_DIR / "db.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-try:
-    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
-except (ValueError, KeyError) as error:
-    raise ImproperlyConfigured(
-        f"DATABASE_URL is not a database URL we understand: {error}"
-    ) from None
+# Persistent connections (DB_CONN_MAX_AGE seconds) are checked before each request reuses them,
+# so a connection the database or a pooler closed is replaced instead of failing a page.
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 0)
+
+
+def _parse_database(name: str, url: str) -> dict:
+    try:
+        return dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+    except (ValueError, KeyError) as error:
+        raise ImproperlyConfigured(f"{name} is not a database URL we understand: {error}") from None
+
+
+_database = _parse_database("DATABASE_URL", DATABASE_URL)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -152,6 +164,17 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 DATABASES = {"default": _database}
+
+# An optional read replica for reports (lms.routers): the views named here read from it, and
+# nothing writes to it. Tests run it as a mirror of the test database.
+REPORTS_DATABASE_URL = env_str("REPORTS_DATABASE_URL", "")
+REPORT_VIEWS = ["pathways:readiness", "courses:learner-records"]
+if REPORTS_DATABASE_URL:
+    DATABASES["reports"] = {
+        **_parse_database("REPORTS_DATABASE_URL", REPORTS_DATABASE_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["lms.routers.ReportsReplicaRouter"]
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
@@ -325,6 +348,41 @@ STORAGES = {
         )
     },
 }
+
+# Media on S3-compatible object storage (django-storages, `pip install -e ".[s3]"`), so that web
+# nodes keep no files of their own. Nothing in the bucket is public: public media (images) gets
+# signed URLs that expire, and private files (evidence, certificates, data exports) still leave
+# only through the permission-checked views, which stream them from the bucket (lms.uploads).
+# Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the
+# machine's role). See docs/deploy.md.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            'MEDIA_S3_BUCKET is set but django-storages is not installed: pip install -e ".[s3]"'
+        )
+    _s3 = {
+        "bucket_name": MEDIA_S3_BUCKET,
+        "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL", "") or None,
+        "region_name": env_str("MEDIA_S3_REGION", "") or None,
+        "signature_version": "s3v4",  # what every S3-compatible store accepts today
+        "default_acl": None,  # the bucket's own: private
+        "querystring_auth": True,
+        "file_overwrite": False,  # two uploads with one name keep both files
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            "querystring_expire": env_int("MEDIA_S3_URL_EXPIRY_SECONDS", 3600),
+        },
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        # Served only through the app; a URL, were one ever made, would last a minute.
+        "OPTIONS": {**_s3, "location": "private", "querystring_expire": 60},
+    }
 
 # --- Wagtail ----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Peer Pathways"

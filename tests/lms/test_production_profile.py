@@ -1,0 +1,310 @@
+"""The production profile's settings: gunicorn's configuration, media on S3-compatible storage,
+and reports read from a replica (docs/deploy.md)."""
+
+import json
+import os
+import runpy
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.http import HttpResponse, StreamingHttpResponse
+from django.test import RequestFactory, override_settings
+from django.urls import resolve
+
+from lms.models import Organisation
+from lms.routers import (
+    ReportsReplicaMiddleware,
+    ReportsReplicaRouter,
+    reports_database_for_read,
+    reports_reads,
+)
+
+# The replica is added to the settings only, never connected to.
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+_CONFIG_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REPORTS_DATABASE_URL",
+    "REDIS_URL",
+    "TASK_BROKER",
+    "MEDIA_S3_BUCKET",
+    "MEDIA_S3_ENDPOINT_URL",
+)
+
+
+def _run_python(code: str, **overrides) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter with Django set up from the given environment."""
+    env = {key: value for key, value in os.environ.items() if key not in _CONFIG_VARIABLES}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update({"DEBUG": "true", **overrides})
+    prelude = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='lms.settings'; "
+    prelude += "django.setup()\n"
+    return subprocess.run(  # noqa: S603 - this interpreter, our code
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _last_json(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --- gunicorn.conf.py ---------------------------------------------------------------------------
+
+
+def _gunicorn_config(monkeypatch, **env) -> dict:
+    for name in ("WEB_CONCURRENCY", "WEB_THREADS", "WEB_TIMEOUT_SECONDS", "WEB_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+
+
+def test_gunicorn_config_reads_workers_threads_timeout_and_address_from_the_environment(
+    monkeypatch,
+):
+    config = _gunicorn_config(
+        monkeypatch,
+        WEB_CONCURRENCY="4",
+        WEB_THREADS="3",
+        WEB_TIMEOUT_SECONDS="15",
+        WEB_BIND="0.0.0.0:9000",
+    )
+
+    assert (config["workers"], config["threads"], config["timeout"]) == (4, 3, 15)
+    assert config["bind"] == ["0.0.0.0:9000"]
+    assert config["worker_class"] == "gthread"
+
+
+def test_gunicorn_config_defaults_suit_a_node_behind_a_load_balancer(monkeypatch):
+    config = _gunicorn_config(monkeypatch)
+
+    assert config["workers"] == 2 * os.cpu_count() + 1
+    assert config["timeout"] < 60  # kills a stuck request before the balancer gives up
+    assert config["keepalive"] > 60  # the balancer closes idle connections, not gunicorn
+    assert config["max_requests"] > 0 and config["max_requests_jitter"] > 0
+    assert config["accesslog"] == "-"
+    assert config["wsgi_app"] == "lms.wsgi:application"
+
+
+def test_gunicorn_config_refuses_a_bad_number_naming_the_variable(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="WEB_CONCURRENCY"):
+        _gunicorn_config(monkeypatch, WEB_CONCURRENCY="many")
+
+
+def test_gunicorn_accepts_the_config_and_loads_the_app():
+    env = {k: v for k, v in os.environ.items() if k not in _CONFIG_VARIABLES}
+    env["DEBUG"] = "true"
+    result = subprocess.run(  # noqa: S603 - gunicorn from this environment
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--check-config"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+# --- Media on S3-compatible storage ------------------------------------------------------------
+
+_STORAGES = """
+from django.core.files.storage import storages
+import json
+out = {}
+for alias in ("default", "private"):
+    storage = storages[alias]
+    out[alias] = {
+        "class": type(storage).__module__ + "." + type(storage).__name__,
+        "location": getattr(storage, "location", ""),
+        "url": storage.url("people/7/evidence.pdf") if alias == "private" else "",
+        "expiry": getattr(storage, "querystring_expire", None),
+        "acl": getattr(storage, "default_acl", "unset"),
+    }
+print(json.dumps(out))
+"""
+
+
+def test_media_stays_on_the_file_system_without_a_bucket():
+    storages = _last_json(_run_python(_STORAGES))
+
+    assert storages["default"]["class"] == "django.core.files.storage.filesystem.FileSystemStorage"
+    assert storages["private"]["class"] == "django.core.files.storage.filesystem.FileSystemStorage"
+
+
+def test_a_bucket_puts_media_on_s3_with_private_files_signed_briefly_and_nothing_public():
+    # The endpoint is a closed local port: making a signed URL must not touch the network.
+    storages = _last_json(
+        _run_python(
+            _STORAGES,
+            MEDIA_S3_BUCKET="peer-pathways-media",
+            MEDIA_S3_ENDPOINT_URL="http://127.0.0.1:9",
+            AWS_ACCESS_KEY_ID="test-key-id",
+            AWS_SECRET_ACCESS_KEY="test-secret",  # noqa: S106
+        )
+    )
+
+    default, private = storages["default"], storages["private"]
+    assert default["class"] == private["class"] == "storages.backends.s3.S3Storage"
+    assert (default["location"], private["location"]) == ("media", "private")
+    assert default["acl"] is None and private["acl"] is None  # the bucket's own, private
+    assert private["expiry"] == 60
+    assert private["url"].startswith("http://127.0.0.1:9/peer-pathways-media/private/people/7/")
+    assert "X-Amz-Signature=" in private["url"] and "X-Amz-Expires=60" in private["url"]
+
+
+# --- Reports from a replica ---------------------------------------------------------------------
+
+_TWO_DATABASES = """
+import json
+from django.db import connections, transaction
+from django.test import RequestFactory
+from django.urls import resolve
+from lms.models import Organisation
+from lms.routers import ReportsReplicaMiddleware, reports_reads
+
+for alias in ("default", "reports"):
+    with connections[alias].schema_editor() as editor:
+        editor.create_model(Organisation)
+Organisation.objects.using("default").create(name="On the primary", slug="primary")
+Organisation.objects.using("reports").create(name="On the replica", slug="replica")
+
+def names():
+    return sorted(Organisation.objects.values_list("name", flat=True))
+
+out = {"outside": names()}
+with reports_reads():
+    out["in_report"] = names()
+    with transaction.atomic():
+        out["in_transaction"] = names()
+    Organisation.objects.create(name="Written in a report", slug="written")
+out["primary_after_write"] = sorted(
+    Organisation.objects.using("default").values_list("name", flat=True))
+out["replica_after_write"] = sorted(
+    Organisation.objects.using("reports").values_list("name", flat=True))
+
+from django.http import HttpResponse
+
+def page(request):
+    out["page_read"] = names()
+    return HttpResponse()
+
+def handler(request):
+    # What Django's handler does: resolve, run process_view, then the view.
+    middleware.process_view(request, page, (), {})
+    return page(request)
+
+middleware = ReportsReplicaMiddleware(handler)
+for path, key in (("/organisations/x/readiness/", "readiness"), ("/pathway/", "my_pathway")):
+    request = RequestFactory().get(path)
+    request.resolver_match = resolve(path)
+    middleware(request)
+    out[key] = out.pop("page_read")
+out["after_requests"] = names()
+from django.conf import settings
+out["middleware"] = "lms.routers.ReportsReplicaMiddleware" in settings.MIDDLEWARE
+print(json.dumps(out))
+"""
+
+
+def test_with_a_reports_database_reports_read_the_replica_and_all_else_the_primary(tmp_path):
+    result = _last_json(
+        _run_python(
+            _TWO_DATABASES,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'primary.sqlite3'}",
+            REPORTS_DATABASE_URL=f"sqlite:///{tmp_path / 'replica.sqlite3'}",
+        )
+    )
+
+    assert result["middleware"] is True
+    assert result["outside"] == ["On the primary"]
+    assert result["in_report"] == ["On the replica"]
+    assert result["in_transaction"] == ["On the primary"]  # sees the transaction's own writes
+    assert result["primary_after_write"] == ["On the primary", "Written in a report"]
+    assert result["replica_after_write"] == ["On the replica"]  # nothing writes to it
+    assert result["readiness"] == ["On the replica"]
+    assert result["my_pathway"] == ["On the primary", "Written in a report"]
+    assert result["after_requests"] == result["my_pathway"]  # the flag does not leak
+
+
+REPLICA = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+
+
+def _databases_with_replica():
+    from django.conf import settings
+
+    return {**settings.DATABASES, "reports": REPLICA}
+
+
+def test_without_a_reports_database_everything_reads_the_primary():
+    with reports_reads():
+        assert reports_database_for_read() is None
+
+
+def test_router_sends_report_reads_to_the_replica_and_every_write_to_the_primary():
+    router = ReportsReplicaRouter()
+    with override_settings(DATABASES=_databases_with_replica()):
+        assert router.db_for_read(Organisation) is None
+        with reports_reads():
+            assert router.db_for_read(Organisation) == "reports"
+            assert router.db_for_write(Organisation) == "default"
+        assert router.allow_migrate("reports", "lms") is False
+        assert router.allow_migrate("default", "lms") is True
+
+
+@override_settings(REPORT_VIEWS=["pathways:readiness"])
+def test_a_streamed_report_reads_the_replica_while_each_chunk_is_made():
+    seen = []
+
+    def chunks():
+        for number in range(3):
+            seen.append(reports_database_for_read())
+            yield f"{number}\n".encode()
+
+    request = RequestFactory().get("/organisations/x/readiness/?export=csv")
+    request.resolver_match = resolve("/organisations/x/readiness/")
+
+    def view(request):
+        middleware.process_view(request, view, (), {})
+        return StreamingHttpResponse(chunks())
+
+    middleware = ReportsReplicaMiddleware(view)
+    with override_settings(DATABASES=_databases_with_replica()):
+        response = middleware(request)
+        assert reports_database_for_read() is None  # the view has returned
+        body = b"".join(response.streaming_content)
+        assert reports_database_for_read() is None
+
+    assert body == b"0\n1\n2\n"
+    assert seen == ["reports", "reports", "reports"]
+
+
+@override_settings(REPORT_VIEWS=["pathways:readiness"])
+def test_other_pages_read_the_primary():
+    reads = []
+    request = RequestFactory().get("/pathway/")
+    request.resolver_match = resolve("/pathway/")
+
+    def view(request):
+        middleware.process_view(request, view, (), {})
+        reads.append(reports_database_for_read())
+        return HttpResponse()
+
+    middleware = ReportsReplicaMiddleware(view)
+    with override_settings(DATABASES=_databases_with_replica()):
+        middleware(request)
+
+    assert reads == [None]
