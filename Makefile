@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench serve two-nodes load clean
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -22,6 +22,23 @@ test: install
 bench: install
 	$(BIN)/python manage.py bench_readiness
 	$(BIN)/python manage.py bench_shortlist
+
+# The production profile of one node: gunicorn (gunicorn.conf.py) and a django-q2 cluster,
+# configured by environment variables (docs/deploy.md). Run `manage.py migrate` once per release
+# first; DEBUG=false needs SECRET_KEY and ALLOWED_HOSTS.
+serve: install
+	$(BIN)/python manage.py serve_production
+
+# Two production nodes and two clusters on one PostgreSQL (its own database): the same data on
+# both, and 200 tasks split between the clusters with none run twice. Takes a few minutes.
+two-nodes: install
+	$(BIN)/python -m bench.two_nodes
+
+# 50 people on three journeys for 60 s against gunicorn (4 workers), PostgreSQL and Redis at
+# 5,000 peers; writes "load_test" in bench/results.json and fails on any error.
+load: install
+	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[load]"
+	$(BIN)/python -m bench.load
 
 lint: install
 	$(BIN)/ruff check .

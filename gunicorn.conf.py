@@ -49,3 +49,6 @@ SHARED_MEMORY = "/dev/shm"  # noqa: S108
 worker_tmp_dir = (
     env_str("WEB_WORKER_TMP_DIR", SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else "") or None
 )
+# Gunicorn's run-time control socket is not used (stopping and restarting go through signals);
+# without it, two servers on one machine (`make two-nodes`) do not contend for one socket path.
+control_socket_disable = True

@@ -100,10 +100,6 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a paused sign-in into our sign-in page with the reason.
     "axes.middleware.AxesMiddleware",
 ]
-if env_str("REPORTS_DATABASE_URL", ""):
-    # After everything that reads the session and the person, which must come from the primary;
-    # django-axes stays last.
-    MIDDLEWARE.insert(len(MIDDLEWARE) - 1, "lms.routers.ReportsReplicaMiddleware")
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
@@ -175,6 +171,11 @@ if REPORTS_DATABASE_URL:
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_ROUTERS = ["lms.routers.ReportsReplicaRouter"]
+    # After everything that reads the session and the person, which must come from the primary;
+    # django-axes stays last.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "lms.routers.ReportsReplicaMiddleware"
+    )
 
 # --- Cache ------------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
@@ -425,6 +426,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health check talks plain HTTP to the node (docs/deploy.md).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

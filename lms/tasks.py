@@ -1,6 +1,9 @@
 """Background tasks for the kernel. Queue them with `lms.queue.enqueue`."""
 
 import logging
+import os
+import socket
+import uuid
 
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
@@ -11,12 +14,13 @@ from django.utils.http import urlsafe_base64_encode
 from lms.effects import stale_claims
 from lms.emails import absolute_url, send_email_once
 from lms.erasure import erasures_due_run, person_erase
-from lms.models import DataExport, Invitation, OutboxTask, User
+from lms.models import DataExport, Invitation, OutboxTask, SideEffect, User
 from lms.queue import relay, run_scope
 from lms.retention import retention_apply
 from lms.services import data_export_build, invitation_token
 
 log = logging.getLogger(__name__)
+PROBE_KEY_PREFIX = "probe:"
 
 
 def send_invitation_email(invitation_id: int) -> None:
@@ -135,3 +139,15 @@ def report_background_work() -> dict[str, int]:
         log.error("%s background tasks were given up (status 'failed' in the outbox).", given_up)
     waiting = OutboxTask.objects.filter(status=OutboxTask.PENDING).count()
     return {"stale_claims": len(claims), "given_up": given_up, "waiting": waiting}
+
+
+def record_probe(label: str) -> None:
+    """A harmless task for checking a deployment: each run writes one row naming the node
+    (NODE_NAME, else the host name) and process that ran it. `make two-nodes` queues many and
+    counts the rows, to see that every task ran exactly once and that every cluster took some."""
+    node = os.environ.get("NODE_NAME") or socket.gethostname()
+    SideEffect.objects.create(
+        key=f"{PROBE_KEY_PREFIX}{label}:{node}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        status=SideEffect.DONE,
+        done_at=timezone.now(),
+    )

@@ -4,17 +4,22 @@ and reports read from a replica (docs/deploy.md)."""
 import json
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import resolve
 
-from lms.models import Organisation
+from lms.management.commands import serve_production
+from lms.models import Organisation, SideEffect
+from lms.queue import enqueue
 from lms.routers import (
     ReportsReplicaMiddleware,
     ReportsReplicaRouter,
@@ -173,7 +178,9 @@ import json
 from django.db import connections, transaction
 from django.test import RequestFactory
 from django.urls import resolve
-from lms.models import Organisation
+from lms.management.commands import serve_production
+from lms.models import Organisation, SideEffect
+from lms.queue import enqueue
 from lms.routers import ReportsReplicaMiddleware, reports_reads
 
 for alias in ("default", "reports"):
@@ -196,6 +203,7 @@ out["primary_after_write"] = sorted(
 out["replica_after_write"] = sorted(
     Organisation.objects.using("reports").values_list("name", flat=True))
 
+from django.core.management import CommandError, call_command
 from django.http import HttpResponse
 
 def page(request):
@@ -308,3 +316,87 @@ def test_other_pages_read_the_primary():
         middleware(request)
 
     assert reads == [None]
+
+
+# --- serve_production ---------------------------------------------------------------------------
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def _alive(process: subprocess.Popen) -> bool:
+    return process.poll() is None
+
+
+def test_serve_production_refuses_to_start_nothing():
+    with pytest.raises(CommandError, match="would start nothing"):
+        call_command("serve_production", no_web=True, no_worker=True)
+
+
+def test_serve_production_refuses_to_start_with_unapplied_migrations(monkeypatch):
+    started = []
+
+    def fake_call_command(name, **options):
+        if name == "migrate" and options.get("check_unapplied"):
+            raise SystemExit(1)  # what `migrate --check` does when a migration is unapplied
+
+    monkeypatch.setattr(serve_production, "call_command", fake_call_command)
+    monkeypatch.setattr(serve_production, "_start", lambda command: started.append(command))
+
+    with pytest.raises(CommandError, match="unapplied migrations"):
+        call_command("serve_production", skip_collectstatic=True)
+    assert started == []
+
+
+def test_when_one_process_stops_the_other_is_stopped_and_its_status_returned():
+    survivor = serve_production._start(_python("import time; time.sleep(60)"))
+    failing = serve_production._start(_python("import sys, time; time.sleep(0.5); sys.exit(3)"))
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        status = serve_production.Command()._supervise({"web": failing, "worker": survivor})
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        for process in (survivor, failing):
+            if _alive(process):
+                process.kill()
+
+    assert status == 3
+    assert not _alive(survivor)
+
+
+def test_sigterm_stops_both_processes_and_exits_cleanly():
+    children = {
+        "web": serve_production._start(_python("import time; time.sleep(60)")),
+        "worker": serve_production._start(_python("import time; time.sleep(60)")),
+    }
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    threading.Timer(0.5, os.kill, args=(os.getpid(), signal.SIGTERM)).start()
+    try:
+        status = serve_production.Command()._supervise(children)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        for process in children.values():
+            if _alive(process):
+                process.kill()
+
+    assert status == 0
+    assert not any(_alive(process) for process in children.values())
+
+
+# --- The probe task -----------------------------------------------------------------------------
+
+
+def test_a_probe_task_writes_one_row_naming_its_node(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setenv("NODE_NAME", "node-a")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue("lms.tasks.record_probe", "check-1")  # runs inline in tests
+
+    keys = list(SideEffect.objects.filter(key__startswith="probe:").values_list("key", flat=True))
+    assert len(keys) == 1
+    assert keys[0].startswith(f"probe:check-1:node-a:{os.getpid()}:")
