@@ -12,20 +12,23 @@ from lms.env import env_int, env_str
 wsgi_app = "lms.wsgi:application"
 bind = [env_str("WEB_BIND", "127.0.0.1:8000")]
 
-# Pages spend most of their time waiting for the database, so each worker process runs a few
-# threads (gthread). gthread also keeps idle keep-alive connections in a poller instead of
-# holding a worker, which the sync worker cannot do.
-worker_class = "gthread"
+# Sync workers by default: each request has a process to itself, so `timeout` below is a limit
+# on every request (with gthread it only catches a worker that stops answering altogether), and
+# the database connections are as many as the workers. WEB_THREADS above 1 switches to gthread,
+# which overlaps waiting for the database and keeps idle connections alive in a poller.
 workers = env_int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
-threads = env_int("WEB_THREADS", 2)
+threads = env_int("WEB_THREADS", 1)
+worker_class = "gthread" if threads > 1 else "sync"
 
 # Every page answers in well under a second and exports are built by tasks, never in a request,
 # so a request still running after this is stuck: its worker is killed and restarted, well
 # before a load balancer's usual 60 s gives up on it.
 timeout = env_int("WEB_TIMEOUT_SECONDS", 20)
 graceful_timeout = env_int("WEB_GRACEFUL_TIMEOUT_SECONDS", 20)  # to finish requests on SIGTERM
-# Longer than the load balancer's idle timeout (60 s on most), so the balancer, not gunicorn,
-# closes an idle connection: otherwise a request can race the close and get a 502.
+# gthread only (a sync worker closes the connection after each response, so there is no idle
+# connection to race). Longer than the load balancer's idle timeout (60 s on most), so the
+# balancer, not gunicorn, closes an idle connection: otherwise a request can race the close and
+# get a 502.
 keepalive = env_int("WEB_KEEPALIVE_SECONDS", 75)
 
 # Restart each worker after this many requests (spread by the jitter so that they do not all

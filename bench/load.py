@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--peers", type=int, default=5000)
     parser.add_argument("--rebuild", action="store_true", help="Build the database again.")
     options = parser.parse_args(argv)
@@ -376,7 +376,8 @@ def _result(options, pages, total, failures, sampler, cpu_before, cpu_after) -> 
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
         "profile": {
-            "server": "gunicorn gthread (serve_production) + django-q2 cluster",
+            "server": "serve_production: gunicorn and a django-q2 cluster",
+            "worker_class": "gthread" if options.threads > 1 else "sync",
             "workers": options.workers,
             "threads": options.threads,
             "database": "PostgreSQL",
@@ -385,7 +386,7 @@ def _result(options, pages, total, failures, sampler, cpu_before, cpu_after) -> 
         },
         "users": options.users,
         "seconds": options.seconds,
-        "journeys": {"peer": "the rest", "coordinator": 5, "mentoring": 10},
+        "journeys": {"peer": options.users - 15, "coordinator": 5, "mentoring": 10},
         "total": total,
         "errors": total.get("errors", 0),
         "error_detail": failures,

@@ -88,13 +88,14 @@ def test_gunicorn_config_reads_workers_threads_timeout_and_address_from_the_envi
 
     assert (config["workers"], config["threads"], config["timeout"]) == (4, 3, 15)
     assert config["bind"] == ["0.0.0.0:9000"]
-    assert config["worker_class"] == "gthread"
+    assert config["worker_class"] == "gthread"  # threads need the threaded worker
 
 
 def test_gunicorn_config_defaults_suit_a_node_behind_a_load_balancer(monkeypatch):
     config = _gunicorn_config(monkeypatch)
 
     assert config["workers"] == 2 * os.cpu_count() + 1
+    assert config["worker_class"] == "sync"  # so the timeout limits every request
     assert config["timeout"] < 60  # kills a stuck request before the balancer gives up
     assert config["keepalive"] > 60  # the balancer closes idle connections, not gunicorn
     assert config["max_requests"] > 0 and config["max_requests_jitter"] > 0
