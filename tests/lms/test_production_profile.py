@@ -401,3 +401,54 @@ def test_a_probe_task_writes_one_row_naming_its_node(
     keys = list(SideEffect.objects.filter(key__startswith="probe:").values_list("key", flat=True))
     assert len(keys) == 1
     assert keys[0].startswith(f"probe:check-1:node-a:{os.getpid()}:")
+
+
+# --- Behind the load balancer ------------------------------------------------------------------
+
+_REDIRECTS = """
+import json
+from django.middleware.security import SecurityMiddleware
+from django.test import RequestFactory
+
+middleware = SecurityMiddleware(lambda request: None)
+answers = {}
+for path in ("/healthz/", "/accounts/login/"):
+    answer = middleware.process_request(RequestFactory().get(path, HTTP_HOST="peers.example.org"))
+    answers[path] = answer.status_code if answer else "served"
+print(json.dumps(answers))
+"""
+
+
+def test_the_health_check_is_answered_over_plain_http_and_pages_are_redirected_to_https():
+    answers = _last_json(
+        _run_python(
+            _REDIRECTS,
+            DEBUG="false",
+            SECRET_KEY="k7Qw2-Zp9xLm4Rt8Vb1Nc6Hj3Fg5Ds0Ae_Yu7Io2Pl9Mk4Jn8Bh1Gv6Cx3Zs5Wq0Er",
+            ALLOWED_HOSTS="peers.example.org",
+        )
+    )
+
+    assert answers == {"/healthz/": "served", "/accounts/login/": 301}
+
+
+def test_a_bucket_without_django_storages_stops_start_up_saying_what_to_install():
+    hide_storages = (
+        "import importlib.util; real = importlib.util.find_spec; "
+        "importlib.util.find_spec = lambda name, *a: None if name == 'storages' else real(name, *a)"
+        "\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key not in _CONFIG_VARIABLES}
+    env.update(DEBUG="true", MEDIA_S3_BUCKET="peer-pathways-media")
+    result = subprocess.run(  # noqa: S603 - this interpreter, our code
+        [sys.executable, "-c", hide_storages + "import lms.settings"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "MEDIA_S3_BUCKET is set but django-storages is not installed" in result.stderr
+    assert 'pip install -e ".[s3]"' in result.stderr
