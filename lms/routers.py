@@ -12,7 +12,9 @@ Reads stay on the primary wherever freshness matters more than load:
 - before the view runs: the middleware that loads the session and the signed-in person, and
   checks for "sign out everywhere", has already read them from the primary.
 
-A report read from the replica is as old as the replica's lag (usually under a second).
+Who may see the report (people, roles, organisations, history shares, sessions) is always read
+from the primary (`DECIDES_ACCESS`): only the report's figures may be as old as the replica's lag
+(usually under a second).
 """
 
 from collections.abc import Iterable, Iterator
@@ -23,6 +25,11 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 REPORTS_DB_ALIAS = "reports"
+# Who may see a report is decided on the primary, never on a copy that may lag: a role ended a
+# moment ago must close the report at once.
+DECIDES_ACCESS = frozenset(
+    {"lms.User", "lms.Membership", "lms.Organisation", "lms.HistoryShare", "sessions.Session"}
+)
 
 _END = object()
 _reading_reports: ContextVar[bool] = ContextVar("reading_reports", default=False)
@@ -52,6 +59,8 @@ class ReportsReplicaRouter:
     """Reads in a report go to the replica; writes and migrations only ever to the primary."""
 
     def db_for_read(self, model, **hints):
+        if model._meta.label in DECIDES_ACCESS:
+            return None
         return reports_database_for_read()
 
     def db_for_write(self, model, **hints):
