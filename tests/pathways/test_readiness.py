@@ -29,6 +29,7 @@ from pathways.models import (
     StageDecision,
     WellbeingPause,
 )
+from pathways.readiness_keeping import readiness_fill
 from pathways.selectors import readiness_for_organisation
 from pathways.services import pathway_join, readiness_snapshot_take
 from pathways.tasks import take_readiness_snapshots
@@ -138,6 +139,7 @@ def workforce(personas, career):
     _dbs(people["cy"])
     _completed(people["dee"], 120)
     _completed(personas.other_peer, 10)
+    readiness_fill()  # made with factories, not through the services that queue a refresh
     return people
 
 
@@ -720,6 +722,7 @@ def _bulk_workforce(personas, pathway, size, start=0):
         for n, membership in enumerate(memberships)
         if n % 6 == 0
     )
+    readiness_fill()
     return users
 
 
