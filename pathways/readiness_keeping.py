@@ -344,19 +344,25 @@ def readiness_fill(*, now: datetime | None = None, batch_size: int = BATCH_SIZE)
 
 
 def _agrees(kept: Truth | None, fresh: Truth) -> bool:
-    if kept is None:
-        return False
-    if kept.paused and fresh.paused:
-        return _without_dates(kept) == _without_dates(fresh)
-    return kept == fresh
+    return kept is not None and comparable(kept) == comparable(fresh)
+
+
+def comparable(truth: Truth) -> Truth | tuple:
+    """A truth as two evaluations at the same moment must agree on it. Someone paused is the
+    exception: a running pause pushes their due dates on every moment, so their dates are
+    left out (whether each requirement is met is not: while paused nothing lapses)."""
+    return _without_dates(truth) if truth.paused else truth
 
 
 def _without_dates(truth: Truth) -> tuple:
     return (
         truth.membership_id,
+        truth.user_id,
+        truth.pathway_id,
         truth.stage_id,
         truth.next_stage_id,
         truth.requirements_total,
+        truth.paused,
         truth.ready,
         tuple((rid, nxt, met) for rid, nxt, met, _ in truth.requirements),
     )

@@ -14,14 +14,16 @@ from functools import cached_property
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
-    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
@@ -48,7 +50,7 @@ from pathways.selectors import (
 SHOWN = 50  # how many of each list the page shows; the spreadsheet lists everyone
 
 
-def met_now(now: datetime) -> ExpressionWrapper:
+def met_now(now: datetime) -> Case:
     """A kept requirement counts as met at `now`: met when refreshed, or made met by time
     since; and not expired."""
     return _true_when(_met_q(now))
@@ -62,12 +64,14 @@ def ready_now_q(now: datetime, prefix: str = "") -> Q:
     )
 
 
-def ready_now(now: datetime) -> ExpressionWrapper:
+def ready_now(now: datetime) -> Case:
     return _true_when(ready_now_q(now))
 
 
-def _true_when(q: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(q, output_field=BooleanField())
+def _true_when(q: Q) -> Case:
+    # A CASE, not the bare condition: "met OR met_from <= now" is NULL, not false, in SQL when
+    # met_from is NULL.
+    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def _met_count(now: datetime) -> Coalesce:
