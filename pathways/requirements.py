@@ -98,6 +98,16 @@ def window_filter(clock: Clock, user_ids, months, *, person: str, moment: str, a
     return q
 
 
+@dataclass(frozen=True)
+class MadeUp:
+    """A made-up person the population generator asks a kind to meet a requirement for, with
+    the time in which the records should fall."""
+
+    user_id: int
+    start: datetime
+    end: datetime
+
+
 class RequirementKind:
     """Subclass, set `key`, `label` and `fields`, and implement `evaluate`."""
 
@@ -125,6 +135,12 @@ class RequirementKind:
 
     def evaluate(self, requirement, user_ids: list[int], clock: Clock) -> dict[int, Status]:
         raise NotImplementedError
+
+    def make_met(self, requirement, people: list[MadeUp], *, organisation, now) -> bool:
+        """For the population generator (`pathways.population`): write, in bulk, what these
+        made-up people need to meet this requirement, each within their (start, end). Kinds
+        that other apps register answer it for their own records; False when a kind cannot."""
+        return False
 
 
 class Registry:
