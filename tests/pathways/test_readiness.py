@@ -30,6 +30,7 @@ from pathways.models import (
     WellbeingPause,
 )
 from pathways.readiness_keeping import readiness_fill
+from pathways.readiness_selectors import readiness_export_rows
 from pathways.selectors import readiness_for_organisation
 from pathways.services import pathway_join, readiness_snapshot_take
 from pathways.tasks import take_readiness_snapshots
@@ -436,6 +437,26 @@ def test_csv_export_is_the_people_table(client, personas, workforce):
         "",
         "",
     ]
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"role": "peer"}, {"stage": "Trainee"}, {"pathway": "Career pathway"}]
+)
+def test_export_rows_from_the_kept_rows_match_the_csv_export(client, personas, workforce, filters):
+    ids = {
+        "stage_id": Stage.objects.get(title=filters["stage"]).pk if "stage" in filters else None,
+        "pathway_id": (
+            PathwayMembership.objects.filter(pathway__name=filters["pathway"]).first().pathway_id
+            if "pathway" in filters
+            else None
+        ),
+        "role": filters.get("role"),
+    }
+    params = {k.removesuffix("_id"): v for k, v in ids.items() if v}
+
+    rows = list(readiness_export_rows(organisation=personas.home, **ids))
+
+    assert [list(row) for row in rows] == _csv(_page(client, personas, export="csv", **params))[1:]
 
 
 def test_exports_follow_the_filters_on_screen(client, personas, workforce):

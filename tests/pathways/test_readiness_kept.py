@@ -29,6 +29,7 @@ from pathways.models import (
     KeptReadiness,
     KeptRequirement,
     PathwayMembership,
+    ReadinessSnapshot,
     SignOff,
 )
 from pathways.readiness_keeping import (
@@ -46,6 +47,7 @@ from pathways.services import (
     pathway_join,
     pause_end,
     pause_start,
+    readiness_snapshot_take,
     sign_off,
     sign_off_withdraw,
     stage_decide,
@@ -53,6 +55,7 @@ from pathways.services import (
 from tests.courses.builders import make_course
 from tests.factories import MembershipFactory, UserFactory
 from tests.pathways.builders import add_requirement, make_framework, make_pathway, stages
+from tests.querycount import assert_queries_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
@@ -385,3 +388,31 @@ def test_a_refresh_costs_the_same_for_6_and_60_people(world):
     )
     assert KeptReadiness.objects.count() == 66
     assert KeptRequirement.objects.filter(readiness__user_id__in=many).count() == 180
+
+
+def test_the_dashboard_panel_costs_the_same_for_6_and_60_people(
+    client, world, django_assert_num_queries
+):
+    readiness_refresh(user_ids=_people(world, 6, 0))
+    client.force_login(world.personas.coordinator)
+
+    assert_queries_do_not_grow(
+        django_assert_num_queries,
+        lambda: client.get("/"),
+        lambda: readiness_refresh(user_ids=_people(world, 60, 6)),
+    )
+
+    assert "0 people are ready to progress." in client.get("/").content.decode()
+
+
+def test_a_snapshot_costs_the_same_for_6_and_60_people(world, django_assert_num_queries):
+    readiness_refresh(user_ids=_people(world, 6, 0))
+    home = world.personas.home
+
+    assert_queries_do_not_grow(
+        django_assert_num_queries,
+        lambda: readiness_snapshot_take(organisation=home),
+        lambda: readiness_refresh(user_ids=_people(world, 60, 6)),
+    )
+
+    assert ReadinessSnapshot.objects.get(organisation=home).people == 68  # and Pat and Mo
