@@ -35,7 +35,11 @@ from pathways.data_export import pathways_export_part
 from pathways.demo import seed_pathways
 from pathways.erasure import erase_pathway_data
 from pathways.models import Competence, CompetenceFramework, Pathway
-from pathways.readiness_keeping import readiness_refresh_later, readiness_refresh_pathway_later
+from pathways.readiness_keeping import (
+    readiness_fill,
+    readiness_refresh_later,
+    readiness_refresh_pathway_later,
+)
 from pathways.readiness_selectors import kept_readiness
 from pathways.requirements import pause_periods
 from pathways.selectors import person_progress
@@ -382,6 +386,15 @@ def pathway_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_pathways)
+
+
+@hooks.register("seed_demo", order=1000)
+def fill_kept_readiness(kernel, log):
+    """Last of the demo seeds (after mentoring's sessions): the demo writes its rows directly,
+    so keep everyone's readiness in one bulk pass."""
+    log(f"Kept readiness filled for {readiness_fill()} pathway places.")
+
+
 hooks.register("data_export", pathways_export_part)
 
 hooks.register("data_erase", erase_pathway_data)

@@ -15,7 +15,7 @@ from pathways import models
 from pathways.demo import seed_pathways
 from pathways.population import email_for, generate_population
 from pathways.readiness_keeping import kept_truths, places_evaluate, truth_of
-from pathways.readiness_selectors import ready_now
+from pathways.readiness_selectors import kept_readiness, ready_now
 from pathways.selectors import readiness_for_organisation
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,13 @@ def test_a_generated_population_has_ready_people_and_their_kept_readiness(seeded
     }
     # Every tenth person from the 3rd is made ready for their next stage, supervision and all.
     assert {email_for("test", number) for number in (3, 13, 23, 33)} <= ready
+
+
+def test_the_demo_seed_keeps_everyones_readiness(seeded):
+    fresh = readiness_for_organisation(organisation=seeded.nottingham)
+
+    kept = kept_readiness(organisation=seeded.nottingham)
+
+    assert kept.ready_count == len(fresh.ready) >= 3
+    assert kept.people_count == len(fresh.people)
+    assert kept.expiry_counts == fresh.expiry_counts
