@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from wagtail import hooks
 
 from courses.certificates import render_certificate_pdf
 from courses.models import (
@@ -47,6 +48,14 @@ class PrerequisitesNotMet(ValidationError):
         super().__init__(f"Complete {titles} first.")
 
 
+def learning_changed(*, user_ids: list[int]) -> None:
+    """Tell the higher layers (the `learning_changed` hook) that these people's learning
+    records changed: enrolled, a module or a course completed, a refresher started. Called in
+    the transaction that changed them, so what an answer queues commits with the change."""
+    for answer in hooks.get_hooks("learning_changed"):
+        answer(user_ids)
+
+
 # --- Enrolment --------------------------------------------------------------------------------
 
 
@@ -63,6 +72,7 @@ def enrolment_create(
     try:
         with transaction.atomic():
             enrolment = Enrolment.objects.create(user=user, course=course, assigned_by=assigned_by)
+            learning_changed(user_ids=[user.pk])
     except IntegrityError:
         # The same request arrived twice at once; the first one enrolled them.
         return Enrolment.objects.get(user=user, course=course), False
@@ -162,6 +172,7 @@ def module_complete_if_done(
             completed_at=now
         ):
             state.progress.completed_at = now
+            learning_changed(user_ids=[enrolment.user_id])
         else:
             state.progress.refresh_from_db(fields=["finished_at", "completed_at"])
     if state.complete:
@@ -205,6 +216,7 @@ def course_complete_if_done(*, enrolment: Enrolment) -> CourseCompletion | None:
     completion = CourseCompletion.objects.create(
         enrolment=enrolment, completed_at=now, refresher_due_at=due
     )
+    learning_changed(user_ids=[enrolment.user_id])
     if course.certificate_enabled:
         certificate = Certificate.objects.create(
             completion=completion,
@@ -262,6 +274,7 @@ def refresher_start(*, enrolment: Enrolment) -> Enrolment:
     enrolment.round_started_at = timezone.now()
     enrolment.save(update_fields=["completed_at", "last_module", "round_started_at"])
     ModuleProgress.objects.filter(enrolment=enrolment).update(completed_at=None, finished_at=None)
+    learning_changed(user_ids=[enrolment.user_id])
     return enrolment
 
 

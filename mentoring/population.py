@@ -14,6 +14,7 @@ email address (`mentor-0017@generated.demo.example`), and a rerun skips those th
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from lms.dates import add_months
 from lms.models import Membership, Organisation, Role, User
 from mentoring.models import (
     SPECIALISMS,
@@ -29,6 +31,8 @@ from mentoring.models import (
     MeetingFormat,
     MentorProfile,
     Mentorship,
+    SessionFormat,
+    SupervisionSession,
 )
 from pathways.models import PathwayMembership, Stage
 from pathways.population import FIRST_NAMES, PRONOUNS, SURNAMES, email_for
@@ -202,3 +206,84 @@ def generate_mentors(
             f"Generated {created} mentors at {organisation} ({count - created} were there already)."
         )
     return created
+
+
+# --- Supervision and mentoring for made-up peers (pathways.population) -----------------------
+#
+# The population generator asks each requirement kind to meet its requirement for the people
+# meant to meet it (`RequirementKind.make_met`); these write mentoring's records for that:
+# ended mentorships with a made-up partner, and confirmed sessions inside each person's time.
+
+
+def _partner(number: int) -> int:
+    """The id of made-up partner `number` (created once), the other side of generated
+    mentorships, so no real person's mentoring is touched."""
+    user, created = User.objects.get_or_create(
+        email=email_for("partner", number), defaults={"display_name": f"Made-up partner {number}"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user.pk
+
+
+def _window(person, within_months, now):
+    start = person.start
+    if within_months:
+        start = max(start, add_months(now, -within_months) + timedelta(days=3))
+    return start, max(start, min(person.end, now - timedelta(days=1)))
+
+
+def _ended(organisation, *, trainee_id, mentor_id, started, now) -> Mentorship:
+    return Mentorship(
+        organisation=organisation,
+        trainee_id=trainee_id,
+        mentor_id=mentor_id,
+        status=Mentorship.ENDED,
+        created_at=started,
+        started_at=started,
+        ended_at=now,
+    )
+
+
+def supervision_make_met(*, people, hours, within_months, as_mentor, organisation, now) -> None:
+    """Confirmed sessions of an hour each, enough for `hours`, for each person as mentee (or as
+    mentor), inside their window."""
+    partner = _partner(1)
+    windows = [_window(person, within_months, now) for person in people]
+    mentorships = Mentorship.objects.bulk_create(
+        _ended(
+            organisation,
+            trainee_id=partner if as_mentor else person.user_id,
+            mentor_id=person.user_id if as_mentor else partner,
+            started=start,
+            now=now,
+        )
+        for person, (start, _) in zip(people, windows, strict=True)
+    )
+    count = max(1, math.ceil(hours))
+    SupervisionSession.objects.bulk_create(
+        SupervisionSession(
+            mentorship=mentorship,
+            held_on=timezone.localdate(start + (end - start) * (n + 1) / (count + 1)),
+            duration_minutes=60,
+            format=SessionFormat.IN_PERSON,
+            status=SupervisionSession.CONFIRMED,
+            confirmed_at=end,
+            logged_at=end,
+        )
+        for mentorship, (start, end) in zip(mentorships, windows, strict=True)
+        for n in range(count)
+    )
+
+
+def mentored_make_met(*, people, trainees, within_months, organisation, now) -> None:
+    """Ended mentorships with `trainees` different made-up partners, each started inside the
+    person's window."""
+    partners = [_partner(number) for number in range(1, max(1, math.ceil(trainees)) + 1)]
+    Mentorship.objects.bulk_create(
+        _ended(organisation, trainee_id=partner, mentor_id=person.user_id, started=start, now=now)
+        for person in people
+        for start, _ in [_window(person, within_months, now)]
+        for partner in partners
+    )

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from mentoring.models import Mentorship, SupervisionSession
+from mentoring.population import mentored_make_met, supervision_make_met
 from mentoring.selectors.supervision import hours
 from pathways.requirements import (
     IN_PROGRESS,
@@ -67,6 +68,17 @@ class _SupervisionHours(RequirementKind):
 
     def next_step(self, remaining: Decimal, done: Decimal, needed: Decimal) -> str:
         raise NotImplementedError
+
+    def make_met(self, requirement, people, *, organisation, now) -> bool:
+        supervision_make_met(
+            people=people,
+            hours=requirement.amount,
+            within_months=requirement.within_months,
+            as_mentor=self.person == "mentorship__mentor_id",
+            organisation=organisation,
+            now=now,
+        )
+        return True
 
     def evaluate(self, requirement, user_ids, clock):
         minutes = self.minutes(requirement, user_ids, clock)
@@ -130,6 +142,16 @@ class MentoredTrainees(RequirementKind):
         return requirement.title or (
             f"Mentor {_plural(requirement.amount, 'trainee')}{_within(requirement)}"
         )
+
+    def make_met(self, requirement, people, *, organisation, now) -> bool:
+        mentored_make_met(
+            people=people,
+            trainees=requirement.amount,
+            within_months=requirement.within_months,
+            organisation=organisation,
+            now=now,
+        )
+        return True
 
     def evaluate(self, requirement, user_ids, clock):
         mentorships = Mentorship.objects.filter(

@@ -425,3 +425,77 @@ class ReadinessSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.organisation} on {self.taken_on}"
+
+
+# --- Readiness kept ---------------------------------------------------------------------------
+
+
+class KeptReadiness(models.Model):
+    """Where one person stands on one pathway place, as the requirement registry last found it
+    (pathways.readiness_keeping). Kept so that pages read rows instead of evaluating every
+    requirement of every person; refreshed after each event that changes readiness, and rebuilt
+    nightly. What changes with time alone is stored as moments, so a read at any later time
+    stays right: see `met_now` and `ready_now` in pathways.readiness_selectors."""
+
+    membership = models.OneToOneField(
+        PathwayMembership, primary_key=True, on_delete=models.CASCADE, related_name="kept"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pathway = models.ForeignKey(Pathway, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    next_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requirements_total = models.PositiveIntegerField(
+        default=0, help_text="How many requirements the next stage has."
+    )
+    # Ready when refreshed; or from `ready_from`, when time alone (time in stage) gets them
+    # there; either way only until `ready_until`, the earliest expiry among those requirements.
+    ready = models.BooleanField(default=False)
+    ready_from = models.DateTimeField(null=True, blank=True)
+    ready_until = models.DateTimeField(null=True, blank=True)
+    earliest_expiry = models.DateTimeField(null=True, blank=True)
+    paused = models.BooleanField(default=False)
+    next_steps = models.TextField(blank=True, help_text="As of the refresh, joined by '; '.")
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["pathway", "stage"]),
+            models.Index(fields=["user"]),
+            models.Index(fields=["ready", "ready_from"]),
+        ]
+
+    def __str__(self):
+        return f"Readiness of {self.user_id} at {self.stage_id}"
+
+
+class KeptRequirement(models.Model):
+    """One requirement's state for one kept readiness row: each requirement of the next stage,
+    and each requirement of the current stage that can lapse (for renewals due and overdue)."""
+
+    readiness = models.ForeignKey(
+        KeptReadiness, on_delete=models.CASCADE, related_name="requirements"
+    )
+    requirement = models.ForeignKey(Requirement, on_delete=models.CASCADE, related_name="+")
+    for_next_stage = models.BooleanField()
+    met = models.BooleanField(default=False)
+    met_from = models.DateTimeField(
+        null=True, blank=True, help_text="When time alone makes it met, if it is not met yet."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    next_step = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["readiness", "requirement"], name="pathways_kept_requirement_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["requirement", "for_next_stage"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.requirement_id} for {self.readiness_id}"

@@ -11,7 +11,12 @@ evidence. Knowledge-check attempts are not made: nothing reads them once a modul
 
 The generator reads the pathway's own stages and requirements, so people meet what the stages
 they passed asked of them, and work part of the way (sometimes all the way) towards the next.
-Kinds from other apps (supervision hours, for example) are left to those apps.
+Kinds from other apps (supervision hours, for example) are met by those apps: each kind writes
+its own records for the people meant to meet it (`RequirementKind.make_met`).
+
+After each batch the people's kept readiness is filled in bulk (`readiness_refresh`, a fixed
+number of queries a batch, not a task a person), and on PostgreSQL the tables are analysed at
+the end, so the planner knows their new sizes.
 
 Each person is drawn from a random generator of their own, seeded with the seed and their
 number, so person 17 is the same person whichever run makes them. People are keyed by email
@@ -22,11 +27,12 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from courses.models import Certificate, CourseCompletion, Enrolment, ModuleProgress
@@ -42,12 +48,15 @@ from pathways.models import (
     StageDecision,
     WellbeingPause,
 )
+from pathways.readiness_keeping import readiness_refresh
 from pathways.requirements import (
     CompetencesSignedOff,
     CourseCompleted,
     CourseStarted,
     EvidenceProvided,
+    MadeUp,
     TimeInStage,
+    registry,
 )
 from pathways.selectors import stages_with_requirements
 
@@ -111,6 +120,7 @@ class _Need:
     competence_ids: list[int] = field(default_factory=list)
     evidence_kind: str = ""
     within_months: int | None = None
+    requirement: object = None  # for kinds of other apps, which meet it themselves
 
 
 @dataclass
@@ -118,7 +128,7 @@ class _Plan:
     stages: list  # Stage rows in order
     needs: list[list[_Need]]  # by stage position
     least_months: list[float]  # time at each stage that the next stage's time_in_stage asks for
-    unfilled: set[str]  # kinds from other apps, left to them
+    unfilled: set[str]  # kinds nobody has registered: nothing can meet them
 
 
 def _read_pathway(pathway: Pathway) -> _Plan:
@@ -158,6 +168,8 @@ def _need(requirement, courses: dict[int, _Course]) -> _Need | None:
         return _Need(kind, evidence_kind=requirement.evidence_kind)
     if kind == TimeInStage.key:
         return _Need(kind)
+    if registry.get(kind) is not None:
+        return _Need(kind, within_months=requirement.within_months, requirement=requirement)
     return None
 
 
@@ -211,6 +223,7 @@ class _Person:
     evidence: list[_EvidenceRecord] = field(default_factory=list)
     decisions: list[tuple[int, int, str, datetime, str]] = field(default_factory=list)
     pauses: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    made_up: list[tuple[object, datetime, datetime]] = field(default_factory=list)
 
 
 def _profile(number: int) -> str:
@@ -342,6 +355,8 @@ class _Drawer:
                     person.sign_offs.setdefault(competence_id, self._between(rng, *window))
             elif need.kind == EvidenceProvided.key:
                 self._evidence(rng, person, need.evidence_kind, window, full)
+            elif need.requirement is not None and full:
+                person.made_up.append((need.requirement, *window))
 
     def _course_step(self, rng, person, course, window, full) -> None:
         roll = rng.random()
@@ -480,9 +495,10 @@ class _Context:
     pathway: Pathway
     plan: _Plan
     coordinator_id: int | None
+    now: datetime
 
 
-def _write(people: list[_Person], context: _Context) -> None:
+def _write(people: list[_Person], context: _Context) -> list[User]:
     """Every row for a batch of people, one table at a time."""
     users = []
     for person in people:
@@ -525,6 +541,24 @@ def _write(people: list[_Person], context: _Context) -> None:
         for person, user in zip(people, users, strict=True)
         for started, ended in person.pauses
     )
+    _write_made_up(people, users, context)
+    return users
+
+
+def _write_made_up(people, users, context) -> None:
+    """Ask each kind of another app to meet its requirements for the people meant to."""
+    wanted = defaultdict(list)
+    for person, user in zip(people, users, strict=True):
+        for requirement, start, end in person.made_up:
+            wanted[requirement.pk].append((requirement, MadeUp(user.pk, start, end)))
+    for rows in wanted.values():
+        requirement = rows[0][0]
+        registry.get(requirement.kind).make_met(
+            requirement,
+            [made_up for _, made_up in rows],
+            organisation=context.organisation,
+            now=context.now,
+        )
 
 
 def _memberships(people, users, context) -> list[Membership]:
@@ -675,7 +709,7 @@ def generate_population(
         return 0
     if plan.unfilled:
         log(
-            "Generated people have no data for these requirement kinds (their apps own it): "
+            "Generated people have no data for these requirement kinds (no app registers them): "
             + ", ".join(sorted(plan.unfilled))
         )
     coordinator_id = (
@@ -685,7 +719,7 @@ def generate_population(
         .values_list("user_id", flat=True)
         .first()
     )
-    context = _Context(organisation, pathway, plan, coordinator_id)
+    context = _Context(organisation, pathway, plan, coordinator_id, now)
     drawer = _Drawer(plan, now, seed, email_prefix)
     created = 0
     for first in range(1, count + 1, BATCH):
@@ -699,9 +733,20 @@ def generate_population(
         ]
         if people:
             with transaction.atomic():
-                _write(people, context)
+                users = _write(people, context)
+                readiness_refresh(user_ids=[user.pk for user in users], now=now)
             created += len(people)
         if count > 2 * BATCH:
             log(f"  {numbers[-1]} of {count} people done")
+    if created:
+        _analyse()
     log(f"Generated {created} people at {organisation} ({count - created} were there already).")
     return created
+
+
+def _analyse() -> None:
+    """After a bulk load, PostgreSQL's planner still has the old table sizes until autovacuum
+    gets round to them; ANALYZE now, so the first pages read use the indexes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

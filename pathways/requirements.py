@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -42,6 +42,8 @@ class Status:
     total: Decimal | int = 1
     next_step: str = ""
     expires_at: datetime | None = None
+    # Not met yet, but will be at this moment by time alone (time in stage), if nothing changes.
+    met_from: datetime | None = None
 
     @property
     def met(self) -> bool:
@@ -96,6 +98,16 @@ def window_filter(clock: Clock, user_ids, months, *, person: str, moment: str, a
     return q
 
 
+@dataclass(frozen=True)
+class MadeUp:
+    """A made-up person the population generator asks a kind to meet a requirement for, with
+    the time in which the records should fall."""
+
+    user_id: int
+    start: datetime
+    end: datetime
+
+
 class RequirementKind:
     """Subclass, set `key`, `label` and `fields`, and implement `evaluate`."""
 
@@ -123,6 +135,12 @@ class RequirementKind:
 
     def evaluate(self, requirement, user_ids: list[int], clock: Clock) -> dict[int, Status]:
         raise NotImplementedError
+
+    def make_met(self, requirement, people: list[MadeUp], *, organisation, now) -> bool:
+        """For the population generator (`pathways.population`): write, in bulk, what these
+        made-up people need to meet this requirement, each within their (start, end). Kinds
+        that other apps register answer it for their own records; False when a kind cannot."""
+        return False
 
 
 class Registry:
@@ -367,11 +385,8 @@ class TimeInStage(RequirementKind):
         statuses = {}
         for uid in user_ids:
             since = reached.get(uid)
-            months = (
-                Decimal(0)
-                if since is None
-                else Decimal(str(round(clock.active_since(uid, since).days / 30.44, 1)))
-            )
+            active = None if since is None else clock.active_since(uid, since)
+            months = Decimal(0) if active is None else _months(active.days)
             if months >= needed:
                 statuses[uid] = Status(MET, needed, needed)
             else:
@@ -380,8 +395,24 @@ class TimeInStage(RequirementKind):
                     months,
                     needed,
                     f"Keep going — {months:g} of {needed:g} months so far",
+                    met_from=self._met_from(uid, active, needed, clock),
                 )
         return statuses
+
+    def _met_from(self, uid, active, needed, clock) -> datetime | None:
+        """When the months needed will have passed, if the clock keeps running (it stops while
+        the person is paused: ending the pause is an event of its own)."""
+        if active is None or uid in clock.paused_now:
+            return None
+        days = max(active.days, int(needed * Decimal("30.44")) - 2)
+        while _months(days) < needed:
+            days += 1
+        return clock.now + (timedelta(days=days) - active)
+
+
+def _months(days: int) -> Decimal:
+    """Days active as months, to a tenth, as people are shown them."""
+    return Decimal(str(round(days / 30.44, 1)))
 
 
 for _kind in (

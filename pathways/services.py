@@ -28,7 +28,9 @@ from pathways.models import (
     StageDecision,
     WellbeingPause,
 )
-from pathways.selectors import person_progress, readiness_for_organisation
+from pathways.readiness_keeping import readiness_refresh_later
+from pathways.readiness_selectors import kept_readiness
+from pathways.selectors import person_progress
 
 # --- Joining and moving along a pathway -------------------------------------------------------
 
@@ -53,6 +55,8 @@ def pathway_join(
             )
     except IntegrityError:
         membership, created = PathwayMembership.objects.get(user=user, pathway=pathway), False
+    if created:
+        readiness_refresh_later(user_ids=[user.pk])
     if created and by is not None:
         audit_record(
             actor=by,
@@ -113,6 +117,7 @@ def stage_decide(
         detail={"to_stage": to_stage.pk},
     )
     enqueue("pathways.tasks.send_stage_decision_email", decision.pk)
+    readiness_refresh_later(user_ids=[membership.user_id])
     return decision
 
 
@@ -144,16 +149,20 @@ def pause_start(*, user: User, private_note: str = "") -> WellbeingPause:
     """Start a wellbeing pause (or return the one already running)."""
     try:
         with transaction.atomic():
-            return WellbeingPause.objects.create(user=user, private_note=private_note.strip())
+            pause = WellbeingPause.objects.create(user=user, private_note=private_note.strip())
+            readiness_refresh_later(user_ids=[user.pk])  # paused: not ready, clocks stopped
+            return pause
     except IntegrityError:
         return WellbeingPause.objects.get(user=user, ended_at__isnull=True)
 
 
+@transaction.atomic
 def pause_end(*, user: User) -> WellbeingPause | None:
     pause = WellbeingPause.objects.filter(user=user, ended_at__isnull=True).first()
     if pause is not None:
         pause.ended_at = timezone.now()
         pause.save(update_fields=["ended_at"])
+        readiness_refresh_later(user_ids=[user.pk])
     return pause
 
 
@@ -215,7 +224,9 @@ def evidence_submit(
     if stored is not None:
         evidence.original_filename = display_filename(upload.name)
         evidence.file.save(upload.name, stored, save=False)  # saved under a random name
-    evidence.save()
+    with transaction.atomic():
+        evidence.save()
+        readiness_refresh_later(user_ids=[user.pk])  # "waiting for review" is a next step
     return evidence
 
 
@@ -257,9 +268,11 @@ def evidence_review(
         organisation=organisation or organisation_shared_by(user=reviewer, other=evidence.user),
     )
     enqueue("pathways.tasks.send_evidence_review_email", review.pk)
+    readiness_refresh_later(user_ids=[evidence.user_id])
     return review
 
 
+@transaction.atomic
 def sign_off(*, user: User, competence: Competence, by: User, note: str = "") -> SignOff:
     """Sign off a competence directly (for example after observing practice)."""
     if user.pk == by.pk:
@@ -274,6 +287,7 @@ def sign_off(*, user: User, competence: Competence, by: User, note: str = "") ->
         subject_user=user,
         organisation=organisation_shared_by(user=by, other=user),
     )
+    readiness_refresh_later(user_ids=[user.pk])
     return signoff
 
 
@@ -298,6 +312,7 @@ def sign_off_withdraw(*, signoff: SignOff, by: User, note: str) -> SignOff:
         subject_user=signoff.user,
         organisation=organisation_shared_by(user=by, other=signoff.user),
     )
+    readiness_refresh_later(user_ids=[signoff.user_id])
     return correction
 
 
@@ -307,14 +322,14 @@ def sign_off_withdraw(*, signoff: SignOff, by: User, note: str) -> SignOff:
 def readiness_snapshot_take(*, organisation: Organisation, day=None) -> ReadinessSnapshot:
     """Record today's readiness figures for the trend; once a day per organisation."""
     day = day or timezone.localdate()
-    readiness = readiness_for_organisation(organisation=organisation)
+    figures = kept_readiness(organisation=organisation)
     snapshot, _ = ReadinessSnapshot.objects.update_or_create(
         organisation=organisation,
         taken_on=day,
         defaults={
-            "headcount_by_stage": dict(readiness.headcount),
-            "ready_to_progress": len(readiness.ready),
-            "people": len(readiness.people),
+            "headcount_by_stage": dict(figures.headcount),
+            "ready_to_progress": figures.ready_count,
+            "people": figures.people_count,
         },
     )
     return snapshot

@@ -1,11 +1,16 @@
-"""Background tasks for pathways. Queue them with `lms.queue.enqueue`; the nightly snapshot
-runs from a django-q2 schedule (made by a migration)."""
+"""Background tasks for pathways. Queue them with `lms.queue.enqueue`; the nightly readiness
+rebuild and snapshot run from django-q2 schedules (made by migrations)."""
 
 from django.urls import reverse
 
 from lms.emails import absolute_url, send_email_once
 from lms.models import Organisation
 from pathways.models import EvidenceReview, StageDecision
+from pathways.readiness_keeping import (
+    readiness_rebuild,
+    readiness_refresh,
+    readiness_refresh_pathway,
+)
 from pathways.services import readiness_snapshot_take
 
 
@@ -50,3 +55,18 @@ def take_readiness_snapshots() -> int:
         readiness_snapshot_take(organisation=organisation)
         count += 1
     return count
+
+
+def refresh_readiness(user_ids: list[int]) -> int:
+    """Re-evaluate these people's kept readiness (queued after each event that changes it)."""
+    return readiness_refresh(user_ids=user_ids)
+
+
+def refresh_pathway_readiness(pathway_id: int) -> int:
+    """Re-evaluate everyone on a pathway, after its stages or requirements were edited."""
+    return readiness_refresh_pathway(pathway_id=pathway_id)
+
+
+def rebuild_readiness() -> int:
+    """Nightly: re-evaluate everyone; logs and returns how many kept rows were wrong."""
+    return readiness_rebuild()

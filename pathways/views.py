@@ -4,7 +4,6 @@ evidence and its review, stage decisions, and workforce readiness."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -39,6 +38,7 @@ from pathways.forms import (
     StageDecisionForm,
 )
 from pathways.models import Aspirations, Competence, Requirement, StageDecision
+from pathways.readiness_selectors import kept_readiness
 from pathways.selectors import (
     current_pause,
     evidence_for_user,
@@ -355,12 +355,11 @@ def readiness(request, slug):
     pathways = pathways_for_organisation(organisation=organisation)
     form = ReadinessFilterForm(request.GET or None, pathways=pathways)
     filters = form.cleaned_data if form.is_valid() else {}
-    result = readiness_for_organisation(
-        organisation=organisation,
-        stage_id=getattr(filters.get("stage"), "pk", None),
-        pathway_id=getattr(filters.get("pathway"), "pk", None),
-        role=filters.get("role") or None,
-    )
+    chosen = {
+        "stage_id": getattr(filters.get("stage"), "pk", None),
+        "pathway_id": getattr(filters.get("pathway"), "pk", None),
+        "role": filters.get("role") or None,
+    }
     export = request.GET.get("export")
     record_organisation_read(
         viewer=request.user,
@@ -369,21 +368,24 @@ def readiness(request, slug):
         detail={"export": export or ""},
     )
     if export in exports.FORMATS:
+        # The exports still take a fresh evaluation; `readiness_export_rows` streams the
+        # people table from the kept rows for when they are rewritten to stream.
+        result = readiness_for_organisation(organisation=organisation, **chosen)
         return exports.readiness_response(result, export)
+    figures = kept_readiness(organisation=organisation, **chosen)
     query = request.GET.copy()
     query.pop("export", None)
     query.pop("page", None)
-    people_page = Paginator(result.people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "pathways/readiness.html",
         {
             "organisation": organisation,
             "form": form,
-            "readiness": result,
-            "people_page": people_page,
+            "readiness": figures,
+            "people_page": figures.people_page(request.GET.get("page"), PEOPLE_PER_PAGE),
             "trend": readiness_trend(organisation=organisation),
             "query": query.urlencode(),
-            "chart_max": max([count for _, count in result.headcount] or [0]),
+            "chart_max": figures.chart_max,
         },
     )

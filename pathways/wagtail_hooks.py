@@ -35,8 +35,14 @@ from pathways.data_export import pathways_export_part
 from pathways.demo import seed_pathways
 from pathways.erasure import erase_pathway_data
 from pathways.models import Competence, CompetenceFramework, Pathway
+from pathways.readiness_keeping import (
+    readiness_fill,
+    readiness_refresh_later,
+    readiness_refresh_pathway_later,
+)
+from pathways.readiness_selectors import kept_readiness
 from pathways.requirements import pause_periods
-from pathways.selectors import person_progress, readiness_for_organisation
+from pathways.selectors import person_progress
 from pathways.services import pause_notes_clear_old
 
 pathway_policy = PathwayPermissionPolicy()
@@ -335,13 +341,27 @@ def readiness_panel(request):
     if not organisations:
         return None
     # Readiness is worked out for one organisation here (the first); the others are a link away.
-    summary = readiness_for_organisation(organisation=organisations[0])
+    summary = kept_readiness(organisation=organisations[0])
     return Panel(
         title="Workforce readiness",
         template_name="pathways/panels/readiness.html",
         context={"readiness": summary, "others": organisations[1:]},
         order=15,
     )
+
+
+@hooks.register("learning_changed")
+def learning_changed(user_ids):
+    """Courses started, modules and courses completed, refreshers: readiness may have moved."""
+    readiness_refresh_later(user_ids=user_ids)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def pathway_edited(request, instance):
+    """Stages and requirements are edited with their pathway: re-evaluate everyone on it."""
+    if isinstance(instance, Pathway):
+        readiness_refresh_pathway_later(pathway_id=instance.pk)
 
 
 @hooks.register("navigation_items")
@@ -366,6 +386,15 @@ def pathway_tabs(request, organisation):
 
 
 hooks.register("seed_demo", seed_pathways)
+
+
+@hooks.register("seed_demo", order=1000)
+def fill_kept_readiness(kernel, log):
+    """Last of the demo seeds (after mentoring's sessions): the demo writes its rows directly,
+    so keep everyone's readiness in one bulk pass."""
+    log(f"Kept readiness filled for {readiness_fill()} pathway places.")
+
+
 hooks.register("data_export", pathways_export_part)
 
 hooks.register("data_erase", erase_pathway_data)

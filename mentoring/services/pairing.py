@@ -32,6 +32,7 @@ from mentoring.selectors.pairing import (
     open_mentorship_count,
     why_trainee_cannot_ask,
 )
+from pathways.readiness_keeping import readiness_refresh_later
 
 NEXT_SESSION_MAX_MINUTES = 8 * 60
 NEXT_SESSION_TOO_FAR = "The next session must be within a year from today."
@@ -482,6 +483,8 @@ def agreement_confirm(*, mentorship: Mentorship, by: User, fingerprint: str = ""
         mentorship.started_at = now
         fields += ["status", "started_at"]
         _audit(by=by, verb="start", subject=mentorship, organisation=mentorship.organisation)
+        # Trainees mentored count from the start (a pathway requirement kind).
+        readiness_refresh_later(user_ids=[mentorship.mentor_id, mentorship.trainee_id])
     mentorship.save(update_fields=fields)
     return mentorship
 

@@ -26,6 +26,7 @@ from mentoring.models import (
     SessionPrivateNote,
     SupervisionSession,
 )
+from pathways.readiness_keeping import readiness_refresh_later
 
 MAX_ACTIONS = 3
 WELLBEING_RANGE = range(1, 6)
@@ -298,6 +299,9 @@ def session_confirm(
     session.dispute_note = ""
     session.save(update_fields=["status", "confirmed_at", "wellbeing_checkin", "dispute_note"])
     _audit(session, by=by, verb="confirmed")
+    # Confirmed hours count towards supervision requirements, received and given.
+    mentorship = session.mentorship
+    readiness_refresh_later(user_ids=[mentorship.trainee_id, mentorship.mentor_id])
     return session
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.models import CourseCompletion, Enrolment
 from lms.models import AuditEvent
 from pathways.models import Competence, PathwayMembership, Requirement, SignOff, StageDecision
+from pathways.readiness_keeping import readiness_fill
 from pathways.selectors import person_progress, readiness_for_organisation
 from pathways.services import pathway_join
 from pathways.tasks import take_readiness_snapshots
@@ -55,6 +56,7 @@ def ready(membership, personas):
     course = Requirement.objects.get(kind="course_completed").course
     enrolment = Enrolment.objects.create(user=personas.peer, course=course)
     CourseCompletion.objects.create(enrolment=enrolment)
+    readiness_fill()  # made with factories, not through the services that queue a refresh
     return membership
 
 

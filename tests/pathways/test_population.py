@@ -13,7 +13,9 @@ from lms.demo import seed_kernel
 from lms.models import AuditEvent, Membership, Role, User
 from pathways import models
 from pathways.demo import seed_pathways
-from pathways.population import generate_population
+from pathways.population import email_for, generate_population
+from pathways.readiness_keeping import kept_truths, places_evaluate, truth_of
+from pathways.readiness_selectors import kept_readiness, ready_now
 from pathways.selectors import readiness_for_organisation
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +210,35 @@ def test_generate_population_skips_people_who_exist(seeded):
     assert _generate(seeded, count=10) == 0
     assert _counts() == before
     assert _generate(seeded, count=12) == 2
+
+
+def test_a_generated_population_has_ready_people_and_their_kept_readiness(seeded):
+    _generate(seeded, count=40)
+
+    people = User.objects.filter(email__startswith="test-", email__endswith=GENERATED)
+    places = list(
+        models.PathwayMembership.objects.filter(user__in=people).values_list("pk", flat=True)
+    )
+    kept = kept_truths(membership_ids=places, now=NOW)
+    fresh = {s.membership_id: truth_of(s) for s in places_evaluate(membership_ids=places, now=NOW)}
+    assert len(kept) == 40
+    assert kept == fresh
+    ready = {
+        email
+        for email, in_kept in models.KeptReadiness.objects.filter(user__in=people)
+        .annotate(now_ready=ready_now(NOW))
+        .values_list("user__email", "now_ready")
+        if in_kept
+    }
+    # Every tenth person from the 3rd is made ready for their next stage, supervision and all.
+    assert {email_for("test", number) for number in (3, 13, 23, 33)} <= ready
+
+
+def test_the_demo_seed_keeps_everyones_readiness(seeded):
+    fresh = readiness_for_organisation(organisation=seeded.nottingham)
+
+    kept = kept_readiness(organisation=seeded.nottingham)
+
+    assert kept.ready_count == len(fresh.ready) >= 3
+    assert kept.people_count == len(fresh.people)
+    assert kept.expiry_counts == fresh.expiry_counts
