@@ -141,6 +141,14 @@ RULES: dict[str, dict[str, str]] = {
         "withdraws": PROTECT,
     },
     "pathways.ReadinessSnapshot": {"organisation": CASCADE},
+    "pathways.KeptReadiness": {
+        "membership": CASCADE,
+        "user": CASCADE,
+        "pathway": CASCADE,
+        "stage": CASCADE,
+        "next_stage": SET_NULL,
+    },
+    "pathways.KeptRequirement": {"readiness": CASCADE, "requirement": CASCADE},
 }
 
 OUR_APPS = ("lms", "courses", "pathways", "mentoring")
