@@ -233,26 +233,25 @@ def print_budgets(rows: list[dict], machine: dict) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     arguments = parse(argv)
-    found = results.load(arguments.results)
     if arguments.drop:
         drop_databases(arguments)
-        return found
+        return results.load(arguments.results)
     if not arguments.report:
-        measure_all(arguments, found)
-    found["budgets"] = budgets.check_all(found)
-    results.save(arguments.results, found)
+        measure_all(arguments)
+    found = results.load(arguments.results)
+    found = results.update(arguments.results, budgets=budgets.check_all(found))
     print_figures(found)
     print_budgets(found["budgets"], found.get("machine") or results.machine())
     say(f"\nWritten to {arguments.results}")
     return found
 
 
-def measure_all(arguments, found: dict) -> None:
+def measure_all(arguments) -> None:
     machine = results.machine()
     say(f"Benchmark: {machine['cpus']} CPUs, load average {machine['load_average']}")
 
     def store(section, kind, size, entry):
-        results.put(found, section, kind, size, entry)
+        results.record(arguments.results, section, kind, size, entry)
 
     for kind, server_url in database_kinds():
         targets = [Target(kind, "peers", n, arguments.cache, server_url) for n in arguments.sizes]
@@ -267,7 +266,8 @@ def measure_all(arguments, found: dict) -> None:
             run_throughput(targets, arguments, store)
         if "shortlist" in arguments.sections:
             run_shortlist(kind, server_url, arguments, store)
-    found["machine"] = machine | {"load_average_after": results.load_average()}
+    after = {"load_average_after": results.load_average()}
+    results.update(arguments.results, machine=machine | after)
 
 
 def drop_databases(arguments) -> None:

@@ -2,7 +2,9 @@
 
 Other tools write keys of their own in the same file (the load test writes "load_test"), so a
 run replaces only the entries it measured (a section, a database, a size) and keeps every other
-key as it found it. The file is replaced in one step, so a stopped run never leaves half a file.
+key as it finds it. Each entry is written as soon as it is measured, by reading the file afresh,
+changing the one entry and replacing the file in one step: a long run stopped half way keeps
+what it measured, and another tool writing its key in the meantime loses nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +37,21 @@ def save(path: Path, results: dict) -> None:
     os.replace(temporary, path)
 
 
-def put(results: dict, section: str, database: str, size: int | None, entry: dict) -> None:
+def record(path: Path, section: str, database: str, size: int | str | None, entry: dict) -> None:
+    """Write one measured entry into the file at once (read, change, replace)."""
+    found = load(path)
+    put(found, section, database, size, entry)
+    save(path, found)
+
+
+def update(path: Path, **keys) -> dict:
+    """Replace whole top-level keys (ours), keeping every other; the file as it is now."""
+    found = load(path) | keys
+    save(path, found)
+    return found
+
+
+def put(results: dict, section: str, database: str, size: int | str | None, entry: dict) -> None:
     """Store one measured entry, stamped with when and under what load it was measured."""
     stamped = entry | {"measured_at": now(), "load_average": load_average()}
     place = results.setdefault(section, {})
