@@ -132,8 +132,10 @@ def export_memory_growth(export_format: str, database: str, reference: int, larg
         measured = _sizes(results, "exports", database)
         if not measured:
             return None
-        low = reference if reference in measured else min(measured)
         high = large if large in measured else max(measured)
+        # Without the named sizes, the largest measured against the smallest: growth between
+        # any two sizes is what the budget forbids.
+        low = reference if reference in measured and reference < high else min(measured)
         grown = (
             measured[high][export_format]["peak_rss_growth_mb"]
             - measured[low][export_format]["peak_rss_growth_mb"]

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display: draw straight to a file
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
 from bench import results  # noqa: E402
 
@@ -27,6 +28,7 @@ PAGES = {
     "module_page": "Module page (signed-in peer)",
 }
 LINE_STYLES = {"sqlite": "-", "postgresql": "--"}
+_plain = FuncFormatter(lambda value, _position: f"{value:,.0f}")  # 5,000 rather than 5×10³
 
 
 def growth_series(found: dict) -> dict[tuple[str, str], list[tuple[int, float]]]:
@@ -58,6 +60,13 @@ def draw(found: dict, output: Path) -> Path:
         )
     axes.set_xscale("log")
     axes.set_yscale("log")
+    sizes_measured = sorted({size for points in series.values() for size, _ in points})
+    axes.set_xticks(sizes_measured)
+    axes.xaxis.set_major_formatter(_plain)
+    axes.xaxis.set_minor_formatter(NullFormatter())
+    axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axes.yaxis.set_major_formatter(_plain)
+    axes.yaxis.set_minor_formatter(NullFormatter())
     axes.set_xlabel("generated peers in the organisation")
     axes.set_ylabel("median time a request (ms)")
     axes.set_title(_title(found))
