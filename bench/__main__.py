@@ -39,6 +39,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     add("--repeat", type=int, default=5, help="requests for each page in a round")
     add("--module-repeat", type=int, default=20, help="module page requests in a round")
     add("--requests", type=int, default=200, help="requests for each page under gunicorn")
+    add("--databases", default="", help="sqlite and/or postgresql (default: all available)")
     add("--fresh", action="store_true", help="rebuild the cached databases")
     add("--drop", action="store_true", help="remove the cached databases of these sizes")
     add("--report", action="store_true", help="print the stored figures; measure nothing")
@@ -66,13 +67,14 @@ def _sections(parser, only: str) -> list[str]:
     return [s for s in SECTIONS if s in asked or (s == "pages" and asked & PAGE_NAMES)]
 
 
-def database_kinds() -> list[tuple[str, str]]:
-    """SQLite always; PostgreSQL too when DATABASE_URL points to it."""
+def database_kinds(asked: str = "") -> list[tuple[str, str]]:
+    """SQLite always; PostgreSQL too when DATABASE_URL points to it; `asked` narrows them."""
     url = os.environ.get("DATABASE_URL", "")
     kinds = [(budgets.SQLITE, "")]
     if url.startswith(("postgres://", "postgresql://")):
         kinds.append((budgets.POSTGRESQL, url))
-    return kinds
+    wanted = {name.strip() for name in asked.split(",") if name.strip()}
+    return [(kind, server) for kind, server in kinds if not wanted or kind in wanted]
 
 
 # --- Sections -----------------------------------------------------------------------------------
@@ -253,7 +255,7 @@ def measure_all(arguments) -> None:
     def store(section, kind, size, entry):
         results.record(arguments.results, section, kind, size, entry)
 
-    for kind, server_url in database_kinds():
+    for kind, server_url in database_kinds(arguments.databases):
         targets = [Target(kind, "peers", n, arguments.cache, server_url) for n in arguments.sizes]
         if set(arguments.sections) - {"shortlist"}:
             for target in targets:
@@ -271,7 +273,7 @@ def measure_all(arguments) -> None:
 
 
 def drop_databases(arguments) -> None:
-    for kind, server_url in database_kinds():
+    for kind, server_url in database_kinds(arguments.databases):
         for fills, sizes in (("peers", arguments.sizes), ("mentors", arguments.mentors)):
             for size in sizes:
                 databases.drop(Target(kind, fills, size, arguments.cache, server_url))
