@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+BENCH_INSTALLED := $(VENV)/.installed-bench
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -17,11 +18,13 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Timings live here, never in tests: the readiness page at 500 and 5,000 generated peers, and
-# one trainee's mentor shortlist among 50 and 1,000 mentors.
-bench: install
-	$(BIN)/python manage.py bench_readiness
-	$(BIN)/python manage.py bench_shortlist
+# Timings live here, never in tests: every budget of issue 12 at 500, 5,000 and 50,000 generated
+# peers (and on PostgreSQL too when DATABASE_URL points to it), a table with "met" or "NOT met",
+# bench/results.json, and the growth chart. BENCH_ARGS="--quick" for 500 and 5,000 only; see
+# `python -m bench --help`.
+bench: install $(BENCH_INSTALLED)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.chart
 
 # The production profile of one node: gunicorn (gunicorn.conf.py) and a django-q2 cluster,
 # configured by environment variables (docs/deploy.md). Run `manage.py migrate` once per release
@@ -54,6 +57,11 @@ $(BIN)/python:
 $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+# The benchmark's own tools (the `bench` extra), only for `make bench`.
+$(BENCH_INSTALLED): pyproject.toml | $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@touch $@
 
 clean:

@@ -1,0 +1,1 @@
+"""The benchmark harness (`make bench`, `python -m bench`): figures against issue 12's budgets."""

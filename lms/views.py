@@ -7,13 +7,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import dateformat, timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from lms.access import (
     can_manage_roles,
@@ -533,3 +533,12 @@ def privacy_contact(request, slug):
     return render(
         request, "lms/privacy_contact_form.html", {"form": form, "organisation": organisation}
     )
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """For load balancers and the benchmark's baseline: the process is up and answering.
+    Deliberately touches no database and no cache, so it is the cheapest page the project
+    serves, and a slow database never takes a web node out of rotation."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

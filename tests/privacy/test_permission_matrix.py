@@ -302,6 +302,8 @@ TABLE: dict[str, Route] = {
     ),
     # The privacy notice is for everyone; an organisation's contact on it is its org admins'.
     "lms:privacy": Route(named("lms:privacy"), get=public()),
+    # The load balancer's health check: "ok" for anyone, nothing about anybody.
+    "healthz": Route(named("healthz"), get=public()),
     "lms:privacy-contact": Route(
         named("lms:privacy-contact", HOME),
         get=only(ORG_ADMIN, SUPERUSER),
