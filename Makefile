@@ -22,7 +22,7 @@ test: install
 # peers (and on PostgreSQL too when DATABASE_URL points to it), a table with "met" or "NOT met",
 # bench/results.json, and the growth chart. BENCH_ARGS="--quick" for 500 and 5,000 only; see
 # `python -m bench --help`.
-bench: install $(BENCH_INSTALLED)
+bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.chart
 
@@ -39,8 +39,7 @@ two-nodes: install
 
 # 50 people on three journeys for 60 s against gunicorn (4 workers), PostgreSQL and Redis at
 # 5,000 peers; writes "load_test" in bench/results.json and fails on any error.
-load: install
-	@$(BIN)/python -c "import locust" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[load]"
+load: install $(BENCH_INSTALLED)
 	$(BIN)/python -m bench.load
 
 lint: install
@@ -59,7 +58,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# The benchmark's own tools (the `bench` extra), only for `make bench`.
+# The load test's own tool (the `bench` extra: locust), only for `make load`.
 $(BENCH_INSTALLED): pyproject.toml | $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@touch $@

@@ -87,7 +87,6 @@ def test_the_machine_is_recorded_and_other_keys_are_kept(tiny_run):
 
 
 def test_the_growth_chart_is_drawn_from_the_results(tiny_run, tmp_path):
-    pytest.importorskip("matplotlib")  # the `bench` extra, not installed by `make install`
     from bench import chart
 
     results = dict(tiny_run)
