@@ -19,6 +19,7 @@ from lms.policy import (
     is_staff_for,
     record_organisation_read,
 )
+from lms.report_export_views import report_export_start
 from lms.submissions import once_per_submission
 from lms.uploads import accepts_upload, private_file_response
 from pathways import exports
@@ -355,12 +356,6 @@ def readiness(request, slug):
     pathways = pathways_for_organisation(organisation=organisation)
     form = ReadinessFilterForm(request.GET or None, pathways=pathways)
     filters = form.cleaned_data if form.is_valid() else {}
-    result = readiness_for_organisation(
-        organisation=organisation,
-        stage_id=getattr(filters.get("stage"), "pk", None),
-        pathway_id=getattr(filters.get("pathway"), "pk", None),
-        role=filters.get("role") or None,
-    )
     export = request.GET.get("export")
     record_organisation_read(
         viewer=request.user,
@@ -368,8 +363,18 @@ def readiness(request, slug):
         organisation=organisation,
         detail={"export": export or ""},
     )
-    if export in exports.FORMATS:
-        return exports.readiness_response(result, export)
+    if export == "csv":
+        return exports.readiness_csv(organisation, exports.filters_for_export(filters))
+    if export == "xlsx":
+        return report_export_start(
+            request, organisation, exports.KIND, exports.filters_for_export(filters)
+        )
+    result = readiness_for_organisation(
+        organisation=organisation,
+        stage_id=getattr(filters.get("stage"), "pk", None),
+        pathway_id=getattr(filters.get("pathway"), "pk", None),
+        role=filters.get("role") or None,
+    )
     query = request.GET.copy()
     query.pop("export", None)
     query.pop("page", None)
