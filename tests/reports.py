@@ -3,7 +3,21 @@ page, made by the background job and downloaded from its progress page as a pers
 
 import re
 
+import pytest
 from bs4 import BeautifulSoup
+from django.core.files.storage import storages
+
+
+@pytest.fixture
+def private_files(settings, tmp_path, monkeypatch):
+    """Private files in a temporary folder (the one private storage object every file field
+    shares, moved there), so exports made by tests do not pile up in the project."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    storage = storages["private"]
+    monkeypatch.setattr(storage, "_location", str(settings.PRIVATE_MEDIA_ROOT))
+    for cached in ("base_location", "location"):
+        monkeypatch.delitem(storage.__dict__, cached, raising=False)
+    return settings.PRIVATE_MEDIA_ROOT
 
 
 def body(response) -> bytes:

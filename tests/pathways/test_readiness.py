@@ -36,9 +36,9 @@ from tests.courses.builders import make_course
 from tests.factories import MembershipFactory, UserFactory
 from tests.pathways.builders import make_framework, make_pathway, stages
 from tests.querycount import assert_queries_do_not_grow
-from tests.reports import body, xlsx_download
+from tests.reports import body, private_files, xlsx_download  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
 
 DBS = "DBS check"
 

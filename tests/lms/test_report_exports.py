@@ -1,0 +1,334 @@
+"""Report exports (issue 12): a spreadsheet staff ask for is made in the background, its page
+shows progress and then a download link; the download is for the person who asked only, while
+they still hold a staff role there, until it expires; repeated clicks make one job."""
+
+import io
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from courses.exports import HEADINGS
+from courses.models import Enrolment
+from lms.models import AuditEvent, Membership, ReportExport
+from lms.report_exports import (
+    filters_key,
+    report_export_build,
+    report_export_request,
+    report_kinds,
+)
+from lms.retention import retention_apply
+from tests.courses.builders import make_course
+from tests.reports import body, private_files, report_page_link  # noqa: F401
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
+
+
+@pytest.fixture
+def planning(personas):
+    """Pat Peer and Mo Mentor learning Planning; Oz Peer (other organisation) too."""
+    course = make_course("Planning", modules=1)
+    for person in (personas.peer, personas.mentor, personas.other_peer):
+        Enrolment.objects.create(user=person, course=course)
+    return course
+
+
+def _records_url(personas):
+    return reverse("courses:learner-records", args=[personas.home.slug])
+
+
+def _ask(client, personas, **params):
+    """A coordinator clicks "Download XLSX"; the job is queued but not run yet."""
+    client.force_login(personas.coordinator)
+    return client.get(_records_url(personas), {**params, "export": "xlsx"})
+
+
+def _page_url(export, slug=None):
+    return reverse("lms:report-export", args=[slug or export.organisation.slug, export.pk])
+
+
+def _download_url(export, slug=None):
+    return reverse("lms:report-export-download", args=[slug or export.organisation.slug, export.pk])
+
+
+def _made(personas, user=None, **filters) -> ReportExport:
+    export, _ = report_export_request(
+        user=user or personas.coordinator,
+        organisation=personas.home,
+        kind="learner_records",
+        filters={"course": None, "status": "", **filters},
+    )
+    return report_export_build(export_id=export.pk)
+
+
+# --- The job's life ---------------------------------------------------------------------------
+
+
+def test_asking_queues_a_job_and_sends_the_person_to_a_page_that_refreshes_itself(
+    client, personas, planning
+):
+    response = _ask(client, personas, course=planning.pk)
+
+    export = ReportExport.objects.get()
+    assert response.status_code == 302
+    assert response.url == _page_url(export)
+    assert (export.requested_by, export.organisation, export.kind, export.status) == (
+        personas.coordinator,
+        personas.home,
+        "learner_records",
+        ReportExport.QUEUED,
+    )
+    assert export.filters == {"course": planning.pk, "status": ""}
+    page = client.get(response.url)
+    assert page["Refresh"] == "3"  # asks again by itself, with no script
+    text = page.content.decode()
+    assert "Waiting to start" in text
+    assert report_page_link(page) is None
+
+
+def test_the_page_shows_how_far_the_job_has_got(client, personas, planning):
+    _ask(client, personas)
+    export = ReportExport.objects.get()
+    ReportExport.objects.filter(pk=export.pk).update(
+        status=ReportExport.RUNNING, rows_done=3000, rows_total=12000
+    )
+
+    page = client.get(_page_url(export))
+
+    text = page.content.decode()
+    assert "Being made" in text
+    assert "3000 of 12000 rows written" in text
+    assert 'value="25"' in text
+    assert page["Refresh"] == "3"
+
+
+def test_once_made_the_page_links_to_the_file_and_stops_refreshing(
+    client, personas, planning, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(_records_url(personas), {"export": "xlsx"})
+
+    export = ReportExport.objects.get()
+    assert export.status == ReportExport.READY
+    assert (export.rows_done, export.rows_total) == (2, 2)
+    assert export.expires_at == export.finished_at + timedelta(hours=24)
+    page = client.get(response.url)
+    assert "Refresh" not in page
+    assert report_page_link(page) == _download_url(export)
+    download = client.get(report_page_link(page))
+    assert download["Content-Disposition"].startswith('attachment; filename="learner-records-')
+    assert download["Cache-Control"].startswith("max-age=0")  # a private download
+    sheet = load_workbook(io.BytesIO(body(download))).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == HEADINGS
+    assert [row[0] for row in rows[1:]] == ["Mo Mentor", "Pat Peer"]  # not Oz Peer
+
+
+def test_each_download_is_audited(client, personas, planning):
+    export = _made(personas)
+    client.force_login(personas.coordinator)
+
+    client.get(_download_url(export))
+    client.get(_download_url(export))
+
+    events = AuditEvent.objects.filter(action="lms.report_export.downloaded")
+    assert events.count() == 2
+    event = events.first()
+    assert (event.actor, event.organisation, event.subject_id) == (
+        personas.coordinator,
+        personas.home,
+        str(export.pk),
+    )
+    assert event.detail == {"kind": "learner_records", "filters": export.filters}
+
+
+def test_a_job_that_fails_says_so_and_can_be_asked_for_again(client, personas, planning):
+    export, _ = report_export_request(
+        user=personas.coordinator, organisation=personas.home, kind="learner_records", filters={}
+    )
+    with (
+        mock.patch("lms.report_exports.xlsx_write", side_effect=OSError("disk full")),
+        pytest.raises(OSError),
+    ):
+        report_export_build(export_id=export.pk)
+    client.force_login(personas.coordinator)
+
+    page = client.get(_page_url(export))
+
+    assert "Could not be made" in page.content.decode()
+    assert "Refresh" not in page
+    assert client.get(_download_url(export)).status_code == 404
+    again, created = report_export_request(
+        user=personas.coordinator, organisation=personas.home, kind="learner_records", filters={}
+    )
+    assert created and again.pk != export.pk
+
+
+def test_a_second_run_of_the_task_leaves_one_file(personas, planning, settings):
+    export = _made(personas)
+
+    assert report_export_build(export_id=export.pk).file == export.file
+    assert len(list((settings.PRIVATE_MEDIA_ROOT / "report-exports").iterdir())) == 1
+
+
+def test_nothing_is_made_for_someone_who_lost_the_role_before_it_ran(personas, planning):
+    export, _ = report_export_request(
+        user=personas.coordinator, organisation=personas.home, kind="learner_records", filters={}
+    )
+    Membership.objects.filter(user=personas.coordinator).update(active_to=timezone.localdate())
+
+    made = report_export_build(export_id=export.pk)
+
+    assert made.status == ReportExport.FAILED
+    assert not made.file
+
+
+# --- Repeated clicks --------------------------------------------------------------------------
+
+
+def test_repeated_clicks_while_it_is_being_made_make_one_job(client, personas, planning):
+    answers = [_ask(client, personas, course=planning.pk) for _ in range(3)]
+
+    export = ReportExport.objects.get()
+    assert {answer.url for answer in answers} == {_page_url(export)}
+    ReportExport.objects.filter(pk=export.pk).update(status=ReportExport.RUNNING)
+    assert _ask(client, personas, course=planning.pk).url == _page_url(export)
+    assert ReportExport.objects.count() == 1
+
+
+def test_other_filters_or_a_finished_job_make_a_new_one(client, personas, planning):
+    _ask(client, personas)
+    _ask(client, personas, status="completed")
+    assert ReportExport.objects.count() == 2
+
+    ReportExport.objects.update(status=ReportExport.READY)
+    _ask(client, personas)
+    assert ReportExport.objects.count() == 3
+
+
+def test_the_database_refuses_a_second_job_in_progress_for_the_same_filters(personas):
+    """What keeps two web processes answering the same click at once to one job."""
+    from django.db import IntegrityError, transaction
+
+    fields = {
+        "requested_by": personas.coordinator,
+        "organisation": personas.home,
+        "kind": "learner_records",
+        "filters_key": filters_key("learner_records", {"status": "", "course": None}),
+    }
+    ReportExport.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportExport.objects.create(**fields, status=ReportExport.RUNNING)
+    # Filters in another order are the same filters.
+    assert fields["filters_key"] == filters_key("learner_records", {"course": None, "status": ""})
+
+
+# --- Who may see it ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["peer", "mentor", "editor", "org_admin", "other_coordinator"])
+@pytest.mark.parametrize("url", [_page_url, _download_url])
+def test_anyone_but_the_person_who_asked_gets_404(client, personas, planning, who, url):
+    export = _made(personas)
+    client.force_login(getattr(personas, who))
+
+    response = client.get(url(export))
+
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="lms.report_export.downloaded").exists()
+
+
+@pytest.mark.parametrize("url", [_page_url, _download_url])
+def test_another_organisations_address_is_404_even_for_its_staff(client, personas, planning, url):
+    export = _made(personas)
+    client.force_login(personas.other_coordinator)
+
+    assert client.get(url(export, slug=personas.other.slug)).status_code == 404
+    client.force_login(personas.coordinator)
+    assert client.get(url(export, slug=personas.other.slug)).status_code == 404
+
+
+@pytest.mark.parametrize("url", [_page_url, _download_url])
+def test_the_person_who_asked_gets_404_once_their_staff_role_ended(client, personas, planning, url):
+    export = _made(personas)
+    Membership.objects.filter(user=personas.coordinator).update(active_to=timezone.localdate())
+    client.force_login(personas.coordinator)
+
+    assert client.get(url(export)).status_code == 404
+    assert not AuditEvent.objects.filter(action="lms.report_export.downloaded").exists()
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, personas, planning):
+    export = _made(personas)
+
+    response = client.get(_download_url(export))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("lms:login"))
+
+
+def test_a_peer_cannot_ask_for_one(client, personas, planning):
+    client.force_login(personas.peer)
+
+    response = client.get(_records_url(personas), {"export": "xlsx"})
+
+    assert response.status_code == 404
+    assert not ReportExport.objects.exists()
+
+
+# --- Expiry -----------------------------------------------------------------------------------
+
+
+def test_after_it_expires_the_download_is_gone_and_the_page_says_so(client, personas, planning):
+    export = _made(personas)
+    ReportExport.objects.filter(pk=export.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    client.force_login(personas.coordinator)
+
+    download = client.get(_download_url(export))
+    page = client.get(_page_url(export))
+
+    assert download.status_code == 410
+    assert "This download has expired" in download.content.decode()
+    assert "Expired" in page.content.decode()
+    assert report_page_link(page) is None
+    assert not AuditEvent.objects.filter(action="lms.report_export.downloaded").exists()
+
+
+def test_the_retention_sweep_removes_expired_files_and_keeps_the_record(
+    personas, planning, settings
+):
+    expired, kept = _made(personas), _made(personas, status="completed")
+    ReportExport.objects.filter(pk=expired.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    removed = retention_apply()
+
+    assert removed["expired report export files"] == 1
+    expired.refresh_from_db()
+    assert expired.file == "" and expired.status == ReportExport.READY
+    assert [path.name for path in (settings.PRIVATE_MEDIA_ROOT / "report-exports").iterdir()] == [
+        kept.file.name.split("/")[-1]
+    ]
+    assert retention_apply()["expired report export files"] == 0
+
+
+# --- The seam ---------------------------------------------------------------------------------
+
+
+def test_courses_and_pathways_register_their_reports_through_the_hook():
+    assert {"learner_records", "readiness"} <= set(report_kinds())
+
+
+def test_an_unknown_kind_is_refused_when_asked_for(personas):
+    with pytest.raises(ValueError, match="no_such_report"):
+        report_export_request(
+            user=personas.coordinator, organisation=personas.home, kind="no_such_report", filters={}
+        )
+    assert not ReportExport.objects.exists()
