@@ -164,7 +164,13 @@ class Membership(models.Model):
                 name="lms_membership_ends_after_it_starts",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "role"])]
+        indexes = [
+            models.Index(fields=["organisation", "role"]),
+            # "When did this person join this organisation", asked once per record by every
+            # organisation-context filter (lms.policy.in_organisation_context): without it the
+            # database may scan the whole organisation's memberships for each record.
+            models.Index(fields=["user", "organisation"], name="lms_membership_user_org"),
+        ]
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()}, {self.organisation}"
