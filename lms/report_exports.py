@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from wagtail import hooks
 
-from lms.models import STAFF_ROLES, Organisation, ReportExport, User
+from lms.models import STAFF_ROLES, Membership, Organisation, ReportExport, User
 from lms.queue import enqueue
 from lms.selectors import user_roles_in
 from lms.services import audit_record
@@ -193,6 +193,18 @@ def report_export_files_remove_expired(*, now) -> int:
         ReportExport.objects.filter(pk=export.pk).update(file="")
         removed += 1
     return removed
+
+
+def report_export_files_remove_listing(person: User) -> None:
+    """The `data_erase` part for report exports: spreadsheets made for any organisation the
+    person belongs or belonged to may list them, so their files go now rather than at expiry
+    (the rows stay, marked expired)."""
+    organisations = Membership.objects.filter(user=person).values("organisation_id")
+    now = timezone.now()
+    listing = ReportExport.objects.filter(organisation_id__in=organisations).exclude(file="")
+    for export in listing:
+        export.file.delete(save=False)
+        ReportExport.objects.filter(pk=export.pk).update(file="", expires_at=now)
 
 
 # --- Reads --------------------------------------------------------------------------------------

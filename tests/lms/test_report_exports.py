@@ -321,6 +321,27 @@ def test_the_retention_sweep_removes_expired_files_and_keeps_the_record(
     assert retention_apply()["expired report export files"] == 0
 
 
+def test_erasing_someone_removes_the_files_that_may_list_them_at_once(personas, planning):
+    from lms.report_exports import report_export_files_remove_listing
+
+    home, other = _made(personas), _made(personas, status="completed")
+    elsewhere, _ = report_export_request(
+        user=personas.other_coordinator,
+        organisation=personas.other,
+        kind="learner_records",
+        filters={},
+    )
+    elsewhere = report_export_build(export_id=elsewhere.pk)
+
+    report_export_files_remove_listing(personas.peer)  # the data_erase hook's part
+
+    for export in (home, other):
+        export.refresh_from_db()
+        assert export.file == "" and export.is_expired
+    elsewhere.refresh_from_db()
+    assert elsewhere.can_download  # Pat was never in Other Org
+
+
 # --- The seam ---------------------------------------------------------------------------------
 
 
