@@ -79,6 +79,7 @@ from lms.policy import (
     record_read,
     staff_organisation_for_record,
 )
+from lms.report_export_views import report_export_start
 from lms.selectors import members_of_organisation
 from lms.submissions import once_per_submission
 from lms.uploads import private_file_response
@@ -655,8 +656,12 @@ def learner_record_list(request, slug):
             "status": filters.get("status") or "",
         },
     )
-    if export in exports.FORMATS:
-        return exports.learner_records_response(records, export, organisation)
+    if export == "csv":
+        return exports.learner_records_csv(records, organisation)
+    if export == "xlsx":
+        return report_export_start(
+            request, organisation, exports.KIND, exports.filters_for_export(filters)
+        )
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     clock_refreshers(page.object_list)  # the clock's dates, one query for the page
     query = request.GET.copy()

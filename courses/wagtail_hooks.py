@@ -9,6 +9,7 @@ from wagtail.models import Page
 from courses.data_export import courses_export_part
 from courses.demo import seed_courses
 from courses.erasure import erase_learner_data
+from courses.exports import REPORT_KINDS
 from courses.models import CourseIndexPage, CoursePage, ModulePage
 from courses.selectors import (
     certificates_for_user,
@@ -89,6 +90,7 @@ def learning_tabs(request, organisation):
 
 hooks.register("seed_demo", seed_courses)
 hooks.register("data_export", courses_export_part)
+hooks.register("report_exports", lambda: REPORT_KINDS)
 
 hooks.register("data_erase", erase_learner_data)
 

@@ -40,6 +40,7 @@ KIND_LABELS: dict[str, str] = {
     "lms.history.unshared": "Stopped sharing their earlier records",
     "lms.data_export.requested": "Asked for a copy of all their data",
     "lms.data_export.downloaded": "Downloaded the copy of all their data",
+    "lms.report_export.downloaded": "Downloaded a spreadsheet of the organisation's records",
     "lms.erasure.requested": "Asked to erase a person's data",
     "lms.erasure.cancelled": "Cancelled the erasure of a person's data",
     "lms.erasure.completed": "Erased a person's data",

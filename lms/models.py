@@ -164,7 +164,13 @@ class Membership(models.Model):
                 name="lms_membership_ends_after_it_starts",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "role"])]
+        indexes = [
+            models.Index(fields=["organisation", "role"]),
+            # "When did this person join this organisation", asked once per record by every
+            # organisation-context filter (lms.policy.in_organisation_context): without it the
+            # database may scan the whole organisation's memberships for each record.
+            models.Index(fields=["user", "organisation"], name="lms_membership_user_org"),
+        ]
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()}, {self.organisation}"
@@ -439,6 +445,77 @@ class DataExport(models.Model):
     @property
     def can_download(self) -> bool:
         return self.status == self.READY and bool(self.file) and not self.is_expired
+
+
+class ReportExport(models.Model):
+    """A spreadsheet of an organisation's records that staff asked for, built in the background.
+
+    The person is sent to a page that shows its progress and then a download link. The file lives
+    in private storage until `expires_at`, for the person who asked only, and only while they
+    still hold a staff role in the organisation; the retention sweep then removes the file and
+    the row stays as the record that it was made. `filters_key` names the kind and filters, so
+    repeated clicks while one is being built make one job, not many (a partial unique key).
+    """
+
+    QUEUED, RUNNING, READY, FAILED = "queued", "running", "ready", "failed"
+    STATUSES = [
+        (QUEUED, "Waiting to start"),
+        (RUNNING, "Being made"),
+        (READY, "Ready to download"),
+        (FAILED, "Could not be made"),
+    ]
+    IN_PROGRESS = (QUEUED, RUNNING)
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_exports"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="report_exports"
+    )
+    kind = models.CharField(max_length=60)
+    filters = models.JSONField(default=dict, blank=True)
+    filters_key = models.CharField(max_length=64, help_text="A hash of the kind and filters.")
+    status = models.CharField(max_length=20, choices=STATUSES, default=QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(storage=_private_storage, upload_to="report-exports/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="After this the file can no longer be downloaded."
+    )
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Two clicks, two tabs or two web processes asking for the same spreadsheet while
+            # one is being made get that one.
+            models.UniqueConstraint(
+                fields=["requested_by", "organisation", "filters_key"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="lms_one_report_export_in_progress",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return f"{self.kind} export for {self.requested_by} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
+    def can_download(self) -> bool:
+        return self.status == self.READY and bool(self.file) and not self.is_expired
+
+    @property
+    def percent_done(self) -> int:
+        if not self.rows_total:
+            return 100 if self.status == self.READY else 0
+        return min(100, self.rows_done * 100 // self.rows_total)
 
 
 class ThrottleHit(models.Model):

@@ -21,6 +21,7 @@ from django_q.models import Task
 from wagtail import hooks
 
 from lms.models import DataExport, Invitation, OutboxTask, SideEffect
+from lms.report_exports import report_export_files_remove_expired
 from lms.submissions import submission_claims_remove_old
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def kernel_retention_sweep(now: datetime) -> dict[str, int]:
         "background task results": task_results_remove_old(now=now),
         "expired sign-in sessions": sessions_remove_expired(now=now),
         "expired data export files": data_export_files_remove_expired(now=now),
+        "expired report export files": report_export_files_remove_expired(now=now),
         "used form submission tokens": submission_claims_remove_old(now=now),
     }
 

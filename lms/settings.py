@@ -266,6 +266,8 @@ TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 30)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 # How long a person's "Download my data" zip can be downloaded once it is ready.
 DATA_EXPORT_VALID_DAYS = env_int("DATA_EXPORT_VALID_DAYS", 7)
+# How long a spreadsheet staff asked for (lms.report_exports) can be downloaded once made.
+REPORT_EXPORT_VALID_HOURS = env_int("REPORT_EXPORT_VALID_HOURS", 24)
 # Two-factor sign-in (lms.two_factor). Superusers and editors (Wagtail admin access through
 # their groups) must use it wherever DEBUG is off; on a laptop it is optional.
 TWO_FACTOR_REQUIRED_FOR_ADMINS = env_bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", not DEBUG)

@@ -16,6 +16,7 @@ from lms.emails import absolute_url, send_email_once
 from lms.erasure import erasures_due_run, person_erase
 from lms.models import DataExport, Invitation, OutboxTask, SideEffect, User
 from lms.queue import relay, run_scope
+from lms.report_exports import report_export_build
 from lms.retention import retention_apply
 from lms.services import data_export_build, invitation_token
 
@@ -75,6 +76,12 @@ def build_data_export(export_id: int) -> None:
     """Make a person's "Download my data" zip, then tell them it is ready (each once)."""
     data_export_build(export_id=export_id)
     send_data_export_email(export_id)
+
+
+def build_report_export(export_id: int) -> None:
+    """Make the spreadsheet a member of staff asked for; their page shows progress, then the
+    link (safe to run twice: the file is claimed by a conditional update)."""
+    report_export_build(export_id=export_id)
 
 
 def send_data_export_email(export_id: int) -> None:

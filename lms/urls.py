@@ -6,7 +6,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import audit_views, draft_pages, erasure_views, signin_views, views
+from lms import (
+    audit_views,
+    draft_pages,
+    erasure_views,
+    report_export_views,
+    signin_views,
+    views,
+)
 from lms.two_factor import views as two_factor_views
 
 app_urls = (
@@ -97,6 +104,16 @@ app_urls = (
             name="erasure-cancel",
         ),
         path("organisations/<slug:slug>/audit/", audit_views.audit_log, name="audit-log"),
+        path(
+            "organisations/<slug:slug>/exports/<int:pk>/",
+            report_export_views.report_export_status,
+            name="report-export",
+        ),
+        path(
+            "organisations/<slug:slug>/exports/<int:pk>/download/",
+            report_export_views.report_export_download,
+            name="report-export-download",
+        ),
         path(
             "organisations/<slug:slug>/security/",
             two_factor_views.organisation_security,

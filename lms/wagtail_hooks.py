@@ -16,6 +16,7 @@ from lms.documents import refuse_unpublished_document, scope_admin_api
 from lms.draft_pages import restrict_page_chooser
 from lms.models import AuditEvent
 from lms.records import describe_records, records_blocking_delete_of_many
+from lms.report_exports import report_export_files_remove_listing
 from lms.retention import kernel_retention_sweep
 from lms.two_factor.panels import organisation_security_tab
 
@@ -66,3 +67,4 @@ hooks.register("construct_admin_api", scope_admin_api, order=100)
 
 # Old invitations, task results and sessions; the apps add their own records' rules.
 hooks.register("retention_sweep", kernel_retention_sweep)
+hooks.register("data_erase", report_export_files_remove_listing)

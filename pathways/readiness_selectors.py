@@ -225,6 +225,10 @@ class KeptFigures:
     @cached_property
     def ready(self) -> list[Listed]:
         """The first people ready to progress, by name, with their latest decision."""
+        return list(self.ready_listed(limit=SHOWN))
+
+    def ready_listed(self, *, limit: int | None = None) -> Iterator[Listed]:
+        """Everyone ready to progress (or the first `limit`), by name, read lazily."""
         latest = StageDecision.objects.filter(membership=OuterRef("membership_id")).order_by(
             "-decided_at", "-pk"
         )
@@ -242,9 +246,10 @@ class KeptFigures:
                 "next_stage_id",
                 "decision_outcome",
                 "decision_at",
-            )[:SHOWN]
+            )
         )
-        return [
+        rows = rows[:limit] if limit else rows.iterator(chunk_size=2000)
+        return (
             Listed(
                 user=PersonRef(uid, name, email),
                 stage=self._stage.get(stage_id),
@@ -252,7 +257,7 @@ class KeptFigures:
                 latest_decision=DecisionRef(outcome, at) if outcome else None,
             )
             for uid, name, email, stage_id, next_id, outcome, at in rows
-        ]
+        )
 
     # --- Gaps ---------------------------------------------------------------------------------
 
@@ -312,10 +317,14 @@ class KeptFigures:
     @cached_property
     def expiring(self) -> list[Listed]:
         """The soonest renewals due in the next 90 days."""
-        return [
+        return list(self.expiring_listed(limit=SHOWN))
+
+    def expiring_listed(self, *, limit: int | None = None) -> Iterator[Listed]:
+        """Every renewal due in the next 90 days (or the first `limit`), soonest first."""
+        return (
             self._listed(row, within_days=_window((row[4] - self.now).days))
-            for row in self._listing(self._expiring_rows)
-        ]
+            for row in self._listing(self._expiring_rows, limit)
+        )
 
     @cached_property
     def _overdue_rows(self) -> QuerySet[KeptRequirement]:
@@ -331,14 +340,15 @@ class KeptFigures:
         """The longest overdue renewals first."""
         return [self._listed(row) for row in self._listing(self._overdue_rows)]
 
-    def _listing(self, rows):
-        return rows.order_by("expires_at", "pk").values_list(
+    def _listing(self, rows, limit: int | None = SHOWN):
+        rows = rows.order_by("expires_at", "pk").values_list(
             "readiness__user_id",
             "readiness__user__display_name",
             "readiness__user__email",
             "requirement_id",
             "expires_at",
-        )[:SHOWN]
+        )
+        return rows[:limit] if limit else rows.iterator(chunk_size=2000)
 
     def _listed(self, row, within_days: int = 0) -> Listed:
         uid, name, email, requirement_id, expires_at = row

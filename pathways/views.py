@@ -18,6 +18,7 @@ from lms.policy import (
     is_staff_for,
     record_organisation_read,
 )
+from lms.report_export_views import report_export_start
 from lms.submissions import once_per_submission
 from lms.uploads import accepts_upload, private_file_response
 from pathways import exports
@@ -45,7 +46,6 @@ from pathways.selectors import (
     evidence_waiting_for_review,
     pathways_for_organisation,
     person_progress,
-    readiness_for_organisation,
     readiness_trend,
     timeline,
 )
@@ -367,11 +367,12 @@ def readiness(request, slug):
         organisation=organisation,
         detail={"export": export or ""},
     )
-    if export in exports.FORMATS:
-        # The exports still take a fresh evaluation; `readiness_export_rows` streams the
-        # people table from the kept rows for when they are rewritten to stream.
-        result = readiness_for_organisation(organisation=organisation, **chosen)
-        return exports.readiness_response(result, export)
+    if export == "csv":
+        return exports.readiness_csv(organisation, exports.filters_for_export(filters))
+    if export == "xlsx":
+        return report_export_start(
+            request, organisation, exports.KIND, exports.filters_for_export(filters)
+        )
     figures = kept_readiness(organisation=organisation, **chosen)
     query = request.GET.copy()
     query.pop("export", None)

@@ -34,6 +34,7 @@ from pathways.admin_policies import (
 from pathways.data_export import pathways_export_part
 from pathways.demo import seed_pathways
 from pathways.erasure import erase_pathway_data
+from pathways.exports import REPORT_KINDS
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.readiness_keeping import (
     readiness_fill,
@@ -396,6 +397,7 @@ def fill_kept_readiness(kernel, log):
 
 
 hooks.register("data_export", pathways_export_part)
+hooks.register("report_exports", lambda: REPORT_KINDS)
 
 hooks.register("data_erase", erase_pathway_data)
 # The kernel's one clock (lms.clock) learns everyone's wellbeing pauses from here.

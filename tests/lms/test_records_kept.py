@@ -71,6 +71,7 @@ RULES: dict[str, dict[str, str]] = {
     },
     "lms.Invitation": {"organisation": PROTECT, "invited_by": PROTECT, "accepted_by": PROTECT},
     "lms.DataExport": {"user": CASCADE},
+    "lms.ReportExport": {"requested_by": CASCADE, "organisation": CASCADE},
     "lms.SubmissionClaim": {"user": CASCADE},
     "lms.HomePage": {"page_ptr": CASCADE},
     "courses.CourseIndexPage": {"page_ptr": CASCADE},

@@ -169,6 +169,7 @@ MENTORSHIP = lambda world: world.mentorship.pk  # noqa: E731
 SESSION = lambda world: world.session.pk  # noqa: E731
 AWAITING = lambda world: world.awaiting_session.pk  # noqa: E731
 PAT_ID = lambda world: world.pat.pk  # noqa: E731
+REPORT = lambda world: world.report_export.pk  # noqa: E731
 
 
 def _values(model, pk, *fields):
@@ -266,6 +267,12 @@ TABLE: dict[str, Route] = {
     ),
     "lms:data-export-download": Route(
         named("lms:data-export-download", lambda world: world.data_export.pk), get=only(PAT)
+    ),
+    # A spreadsheet staff asked for (here the coordinator's): its progress page and download are
+    # for the person who asked only; everyone else, the superuser too, gets 404.
+    "lms:report-export": Route(named("lms:report-export", HOME, REPORT), get=only(COORDINATOR)),
+    "lms:report-export-download": Route(
+        named("lms:report-export-download", HOME, REPORT), get=only(COORDINATOR)
     ),
     # An organisation's people and invitations: its staff.
     "lms:members": Route(named("lms:members", HOME), get=only(*STAFF)),
@@ -855,7 +862,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         _private_storage_in(private),
         transaction.atomic(),
     ):
-        yield w.with_data_export(build_world())
+        yield w.with_report_export(w.with_data_export(build_world()))
         transaction.set_rollback(True)
 
 
@@ -1002,6 +1009,8 @@ UNDER_OTHER_ORGANISATION = {
     "pathways:decision": lambda world: [world.pat.pk],
     "pathways:join": lambda world: [world.pat.pk],
     "mentoring:concern": lambda world: [world.concern.pk],
+    "lms:report-export": lambda world: [world.report_export.pk],
+    "lms:report-export-download": lambda world: [world.report_export.pk],
 }
 
 

@@ -26,7 +26,16 @@ from courses.services import (
     reflection_save,
     reflection_share,
 )
-from lms.models import DataExport, Invitation, Membership, Organisation, Role, User
+from lms.models import (
+    DataExport,
+    Invitation,
+    Membership,
+    Organisation,
+    ReportExport,
+    Role,
+    User,
+)
+from lms.report_exports import report_export_build, report_export_request
 from lms.services import (
     data_export_build,
     data_export_request,
@@ -161,6 +170,7 @@ class World:
     invitation_token: str
     pat_membership: Membership
     data_export: DataExport | None = None  # Pat's, ready: see `with_data_export`
+    report_export: ReportExport | None = None  # the coordinator's, ready: `with_report_export`
 
     @property
     def pat(self) -> User:
@@ -216,6 +226,18 @@ def with_data_export(world: World) -> World:
     export, _ = data_export_request(user=world.pat)
     # The task would run after a commit the world never makes, so it is run here.
     world.data_export = data_export_build(export_id=export.pk)
+    return world
+
+
+def with_report_export(world: World) -> World:
+    """A spreadsheet of Home's learning records the coordinator asked for, made and ready."""
+    export, _ = report_export_request(
+        user=world.people[COORDINATOR],
+        organisation=world.home,
+        kind="learner_records",
+        filters={"course": None, "status": ""},
+    )
+    world.report_export = report_export_build(export_id=export.pk)
     return world
 
 
