@@ -10,9 +10,13 @@ or 5,000.
 
 from __future__ import annotations
 
+import heapq
+import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -23,9 +27,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from lms.models import Membership, Organisation, Role, User
@@ -376,9 +381,71 @@ def _reasons(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[st
     return reasons
 
 
-def _candidate_rows(*, organisation: Organisation, trainee: User, rules: MentoringSettings):
+def _json_list_as_set(raw: str, seen: dict, *, lower: bool = False) -> frozenset[str]:
+    """A stored JSON list (fetched as its text) as a set, parsed once per distinct text: the
+    same few lists of languages and specialisms recur across thousands of mentors."""
+    found = seen.get(raw)
+    if found is None:
+        names = json.loads(raw) if raw else []
+        found = frozenset(name.lower() for name in names) if lower else frozenset(names)
+        seen[raw] = found
+    return found
+
+
+# A language can be looked for in the stored JSON text (`"urdu"`) only when it is written the same
+# way there: printable ASCII, nothing JSON escapes, nothing LIKE treats specially.
+_PLAIN_LANGUAGE = re.compile(r"^[a-z0-9 '().,-]+$")
+# The one character outside ASCII that Python lower-cases into it (KELVIN SIGN -> "k"), as stored
+# by PostgreSQL and as escaped in SQLite's JSON text: a list holding it is always read in full.
+KELVIN_SIGN = "\u212a"
+KELVIN_SIGN_ESCAPED = "\\u212a"
+
+
+def _may_share_language(wants: Wants, rules: MentoringSettings):
+    """A condition true for every mentor who may share a wanted language, when the organisation
+    asks for one: mentors it leaves out certainly share none (and are only counted), so the
+    database, not Python, sets most of a large organisation aside. None when it cannot help."""
+    if not (rules.require_language and wants.language_set):
+        return None
+    if not all(_PLAIN_LANGUAGE.match(name) for name in wants.language_set):
+        return None
+    condition = Q(languages_text__contains=KELVIN_SIGN) | Q(
+        languages_text__icontains=KELVIN_SIGN_ESCAPED
+    )
+    for name in wants.language_set:
+        condition |= Q(languages_text__icontains=f'"{name}"')
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+@dataclass
+class _Candidates:
+    scored: list[
+        tuple
+    ]  # (score, free places, name, profile pk, row) for those who may be suggested
+    left_off: Counter  # the others, by why
+    with_profile: int  # every mentor with a profile, the trainee's own aside
+
+
+def _rows_of(queryset) -> list[tuple]:
+    """The queryset's rows as the database driver returns them: for ten thousand mentors,
+    Django's per-row conversions cost more than the query."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _candidates(*, organisation: Organisation, trainee: User, rules: MentoringSettings, wants):
     """Every mentor profile in the organisation whose owner holds the mentor role today, other
-    than the trainee's own, as small dicts with their open mentorships: two queries."""
+    than the trainee's own, judged and scored in two queries (the profiles, and every mentor's
+    open mentorships).
+
+    Mentors not yet at the stage, not taking mentees, full, or (where the organisation asks for a
+    shared language) certainly without one are counted straight away, as `_left_off_because`
+    would count them. The rest are judged by `_left_off_because` and `_score` once per distinct
+    profile (specialisms, languages, area and way of meeting: thousands of mentors share a few
+    hundred), the capacity points added per mentor, so the rules and the points are the same
+    as for each row on its own."""
     stage = rules.mentor_min_stage
     reached = (
         # An uncorrelated IN: the database reads who has reached the stage once, not per row.
@@ -388,33 +455,96 @@ def _candidate_rows(*, organisation: Organisation, trainee: User, rules: Mentori
         if stage is not None
         else Value(True)
     )
-    rows = list(
+    may_share_language = _may_share_language(wants, rules)
+    profiles = (
         MentorProfile.objects.filter(
             organisation=organisation, user_id__in=_mentor_role_holders(organisation)
         )
         .exclude(user=trainee)
-        .annotate(reached_stage=reached)
+        .annotate(
+            reached_stage=reached,
+            specialisms_text=Cast("specialisms", TextField()),
+            languages_text=Cast("languages", TextField()),
+        )
+        .annotate(may_share_language=may_share_language or Value(True))
         .order_by()
-        .values(
+        .values_list(
             "pk",
             "user_id",
             "user__display_name",
             "capacity",
             "accepting",
-            "specialisms",
-            "languages",
+            "reached_stage",
+            "may_share_language",
+            "specialisms_text",
+            "languages_text",
             "area",
             "format",
-            "reached_stage",
         )
     )
     counts = open_mentorship_counts(organisation=organisation)
-    for row in rows:
-        row["free_places"] = row["capacity"] - counts.get(row["user_id"], 0)
-        row["languages"] = {name.lower() for name in row["languages"]}
-        row["specialisms"] = set(row["specialisms"])
-        row["area_key"] = row["area"].strip().casefold()
-    return rows
+    found = _Candidates(scored=[], left_off=Counter(), with_profile=0)
+    judged: dict[tuple, tuple] = {}
+    seen: dict[str, frozenset] = {}
+    capacity_points = rules.weight_capacity
+    for pk, user_id, name, capacity, accepting, reached_stage, shares, *kind in _rows_of(profiles):
+        found.with_profile += 1
+        free_places = capacity - counts.get(user_id, 0)
+        early = (
+            NOT_YET_AT_STAGE
+            if not reached_stage
+            else NOT_ACCEPTING
+            if not accepting
+            else FULL
+            if free_places <= 0
+            else NO_SHARED_LANGUAGE
+            if not shares
+            else None
+        )
+        if early:
+            found.left_off[early] += 1
+            continue
+        kind = tuple(kind)
+        if kind not in judged:
+            judged[kind] = _judge(kind, seen, wants, rules)
+        reason, fit, row = judged[kind]
+        if reason:
+            found.left_off[reason] += 1
+            continue
+        score = fit + (capacity_points * (free_places - 1) if free_places > 1 else 0)
+        found.scored.append((score, free_places, name, pk, row))
+    return found
+
+
+def _judge(kind: tuple, seen: dict, wants: Wants, rules: MentoringSettings) -> tuple:
+    """For one distinct profile (specialisms, languages, area, way of meeting) of a mentor at
+    the stage, taking mentees and with one free place: why they are left off (or None), the
+    points `_score` gives them, and the row `_reasons` reads."""
+    specialisms, languages, area, format_ = kind
+    row = {
+        "reached_stage": True,
+        "accepting": True,
+        "free_places": 1,  # no capacity points: those are added per mentor
+        "specialisms": _json_list_as_set(specialisms, seen),
+        "languages": _json_list_as_set(languages, {}, lower=True),
+        "area": area,
+        "area_key": area.strip().casefold(),
+        "format": format_,
+    }
+    reason = _left_off_because(row, wants, rules)
+    return reason, 0 if reason else _score(row, wants, rules), row
+
+
+def _best(scored: list[tuple], limit: int) -> list[tuple]:
+    """The first `limit` by score, then free places, then name, then profile: only the few
+    tied at the cut are compared by name."""
+    top = heapq.nsmallest(limit, scored, key=lambda item: (-item[0], -item[1]))
+    if not top:
+        return []
+    cut = (-top[-1][0], -top[-1][1])
+    contenders = [item for item in scored if (-item[0], -item[1]) <= cut]
+    contenders.sort(key=lambda item: (-item[0], -item[1], item[2].casefold(), item[3]))
+    return contenders[:limit]
 
 
 def shortlist_for_trainee(
@@ -433,24 +563,12 @@ def shortlist_for_trainee(
         preferences=preferences,
         situation=trainee_situation(trainee=trainee, organisation=organisation),
     )
-    rows = _candidate_rows(organisation=organisation, trainee=trainee, rules=rules)
-    left_off: Counter[str] = Counter()
-    scored = []
-    for row in rows:
-        reason = _left_off_because(row, wants, rules)
-        if reason:
-            left_off[reason] += 1
-        else:
-            scored.append((_score(row, wants, rules), row))
-    scored.sort(
-        key=lambda item: (
-            -item[0],
-            -item[1]["free_places"],
-            item[1]["user__display_name"].casefold(),
-            item[1]["pk"],
-        )
-    )
-    chosen = [row for _, row in scored[:limit]]
+    candidates = _candidates(organisation=organisation, trainee=trainee, rules=rules, wants=wants)
+    left_off = candidates.left_off
+    chosen = [
+        {**row, "pk": pk, "user__display_name": name, "free_places": free_places}
+        for _, free_places, name, pk, row in _best(candidates.scored, limit)
+    ]
     shortlist.left_off = dict(left_off)
     if chosen:
         profiles = MentorProfile.objects.select_related("user").in_bulk(
@@ -473,7 +591,7 @@ def shortlist_for_trainee(
             rules=rules,
             wants=wants,
             left_off=left_off,
-            with_profile=len(rows),
+            with_profile=candidates.with_profile,
         )
     return shortlist
 
