@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import connections
 from django.db.models import (
@@ -318,6 +319,58 @@ def _format_words(mentor_format: str, wanted: str) -> str:
     return f"Meets {MeetingFormat(wanted).label.lower()}, as you prefer"
 
 
+# Each criterion judged on its own: whether a must-have leaves the mentor off, and the points it
+# adds. A must-have applies to what the trainee asked for; with no wish there is nothing to match.
+
+
+def _language(languages: frozenset, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    shared = bool(wants.language_set & languages)
+    missing = rules.require_language and bool(wants.language_set) and not shared
+    return missing, rules.weight_language if shared else 0
+
+
+def _format(mentor_format: str, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    suits = _formats_suit(mentor_format, wants.format)
+    return rules.require_format and not suits, rules.weight_format if wants.format and suits else 0
+
+
+def _area(area_key: str, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    same = bool(wants.area_key) and area_key == wants.area_key
+    return rules.require_area and bool(
+        wants.area_key
+    ) and not same, rules.weight_area if same else 0
+
+
+def _specialism(specialisms: frozenset, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    shared = len(wants.specialism_set & specialisms)
+    missing = rules.require_specialism and bool(wants.specialism_set) and not shared
+    return missing, rules.weight_specialism * shared
+
+
+# The must-haves in the order a mentor left off is counted under them.
+MUST_HAVES = (NO_SHARED_LANGUAGE, OTHER_FORMAT, OTHER_AREA, NO_SHARED_SPECIALISM)
+
+
+def _judged(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[bool, int]]:
+    """Each criterion's (missing must-have, points), in the order of `MUST_HAVES`."""
+    return [
+        _language(row["languages"], wants, rules),
+        _format(row["format"], wants, rules),
+        _area(row["area_key"], wants, rules),
+        _specialism(row["specialisms"], wants, rules),
+    ]
+
+
+def _first_missing(judged) -> str | None:
+    return next(
+        (name for name, (missing, _) in zip(MUST_HAVES, judged, strict=True) if missing), None
+    )
+
+
+def _capacity_points(free_places: int, rules: MentoringSettings) -> int:
+    return rules.weight_capacity * (free_places - 1) if free_places > 1 else 0
+
+
 def _left_off_because(row: dict, wants: Wants, rules: MentoringSettings) -> str | None:
     """Why this mentor cannot be suggested, or None when they can."""
     if not row["reached_stage"]:
@@ -326,36 +379,14 @@ def _left_off_because(row: dict, wants: Wants, rules: MentoringSettings) -> str 
         return NOT_ACCEPTING
     if row["free_places"] <= 0:
         return FULL
-    # A must-have applies to what the trainee asked for; with no wish there is nothing to match.
-    if rules.require_language and wants.language_set and not wants.language_set & row["languages"]:
-        return NO_SHARED_LANGUAGE
-    if rules.require_format and not _formats_suit(row["format"], wants.format):
-        return OTHER_FORMAT
-    if rules.require_area and wants.area_key and row["area_key"] != wants.area_key:
-        return OTHER_AREA
-    if (
-        rules.require_specialism
-        and wants.specialism_set
-        and not wants.specialism_set & row["specialisms"]
-    ):
-        return NO_SHARED_SPECIALISM
-    return None
+    return _first_missing(_judged(row, wants, rules))
 
 
 def _score(row: dict, wants: Wants, rules: MentoringSettings) -> int:
     """The sum of the points `_reasons` explains, computed cheaply for every candidate (the
     words are written only for the few who make the list)."""
-    score = 0
-    if wants.language_set & row["languages"]:
-        score += rules.weight_language
-    score += rules.weight_specialism * len(wants.specialism_set & row["specialisms"])
-    if wants.format and _formats_suit(row["format"], wants.format):
-        score += rules.weight_format
-    if wants.area_key and row["area_key"] == wants.area_key:
-        score += rules.weight_area
-    if row["free_places"] > 1:
-        score += rules.weight_capacity * (row["free_places"] - 1)
-    return score
+    criteria = sum(points for _, points in _judged(row, wants, rules))
+    return criteria + _capacity_points(row["free_places"], rules)
 
 
 def _reasons(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[str, int]]:
@@ -381,15 +412,10 @@ def _reasons(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[st
     return reasons
 
 
-def _json_list_as_set(raw: str, seen: dict, *, lower: bool = False) -> frozenset[str]:
-    """A stored JSON list (fetched as its text) as a set, parsed once per distinct text: the
-    same few lists of languages and specialisms recur across thousands of mentors."""
-    found = seen.get(raw)
-    if found is None:
-        names = json.loads(raw) if raw else []
-        found = frozenset(name.lower() for name in names) if lower else frozenset(names)
-        seen[raw] = found
-    return found
+def _json_list(raw: str, *, lower: bool = False) -> frozenset[str]:
+    """A stored JSON list, fetched as its text, as a set (lower-cased if asked)."""
+    names = json.loads(raw) if raw else []
+    return frozenset(name.lower() for name in names) if lower else frozenset(names)
 
 
 # A language can be looked for in the stored JSON text (`"urdu"`) only when it is written the same
@@ -424,6 +450,7 @@ class _Candidates:
     ]  # (score, free places, name, profile pk, row) for those who may be suggested
     left_off: Counter  # the others, by why
     with_profile: int  # every mentor with a profile, the trainee's own aside
+    judge: _Judge
 
 
 def _rows_of(queryset) -> list[tuple]:
@@ -483,10 +510,8 @@ def _candidates(*, organisation: Organisation, trainee: User, rules: MentoringSe
         )
     )
     counts = open_mentorship_counts(organisation=organisation)
-    found = _Candidates(scored=[], left_off=Counter(), with_profile=0)
-    judged: dict[tuple, tuple] = {}
-    seen: dict[str, frozenset] = {}
-    capacity_points = rules.weight_capacity
+    judge = _Judge(wants, rules)
+    found = _Candidates(scored=[], left_off=Counter(), with_profile=0, judge=judge)
     for pk, user_id, name, capacity, accepting, reached_stage, shares, *kind in _rows_of(profiles):
         found.with_profile += 1
         free_places = capacity - counts.get(user_id, 0)
@@ -504,35 +529,58 @@ def _candidates(*, organisation: Organisation, trainee: User, rules: MentoringSe
         if early:
             found.left_off[early] += 1
             continue
-        kind = tuple(kind)
-        if kind not in judged:
-            judged[kind] = _judge(kind, seen, wants, rules)
-        reason, fit, row = judged[kind]
+        specialisms, languages, area, format_ = kind
+        judged = (
+            judge("language", languages),
+            judge("format", format_),
+            judge("area", area),
+            judge("specialism", specialisms),
+        )
+        reason = _first_missing(judged)
         if reason:
             found.left_off[reason] += 1
             continue
-        score = fit + (capacity_points * (free_places - 1) if free_places > 1 else 0)
-        found.scored.append((score, free_places, name, pk, row))
+        score = sum(points for _, points in judged) + _capacity_points(free_places, rules)
+        found.scored.append((score, free_places, name, pk, kind))
     return found
 
 
-def _judge(kind: tuple, seen: dict, wants: Wants, rules: MentoringSettings) -> tuple:
-    """For one distinct profile (specialisms, languages, area, way of meeting) of a mentor at
-    the stage, taking mentees and with one free place: why they are left off (or None), the
-    points `_score` gives them, and the row `_reasons` reads."""
-    specialisms, languages, area, format_ = kind
-    row = {
-        "reached_stage": True,
-        "accepting": True,
-        "free_places": 1,  # no capacity points: those are added per mentor
-        "specialisms": _json_list_as_set(specialisms, seen),
-        "languages": _json_list_as_set(languages, {}, lower=True),
-        "area": area,
-        "area_key": area.strip().casefold(),
-        "format": format_,
-    }
-    reason = _left_off_because(row, wants, rules)
-    return reason, 0 if reason else _score(row, wants, rules), row
+class _Judge:
+    """Each criterion of `_judged`, once per distinct value (thousands of mentors share a few
+    hundred lists of languages and specialisms, a few areas and three ways of meeting), with the
+    JSON lists parsed once each."""
+
+    def __init__(self, wants: Wants, rules: MentoringSettings):
+        self.wants, self.rules = wants, rules
+        self.criteria = {"language": {}, "format": {}, "area": {}, "specialism": {}}
+
+    @cached_property
+    def _work(self):
+        return {
+            "language": lambda raw: _language(_json_list(raw, lower=True), self.wants, self.rules),
+            "format": lambda value: _format(value, self.wants, self.rules),
+            "area": lambda area: _area(area.strip().casefold(), self.wants, self.rules),
+            "specialism": lambda raw: _specialism(_json_list(raw), self.wants, self.rules),
+        }
+
+    def __call__(self, criterion: str, value: str) -> tuple[bool, int]:
+        known = self.criteria[criterion]
+        found = known.get(value)
+        if found is None:
+            found = known[value] = self._work[criterion](value)
+        return found
+
+    @staticmethod
+    def row(kind: tuple) -> dict:
+        """The row `_reasons` reads, for one of the few who make the list."""
+        specialisms, languages, area, format_ = kind
+        return {
+            "specialisms": _json_list(specialisms),
+            "languages": _json_list(languages, lower=True),
+            "area": area,
+            "area_key": area.strip().casefold(),
+            "format": format_,
+        }
 
 
 def _best(scored: list[tuple], limit: int) -> list[tuple]:
@@ -566,8 +614,8 @@ def shortlist_for_trainee(
     candidates = _candidates(organisation=organisation, trainee=trainee, rules=rules, wants=wants)
     left_off = candidates.left_off
     chosen = [
-        {**row, "pk": pk, "user__display_name": name, "free_places": free_places}
-        for _, free_places, name, pk, row in _best(candidates.scored, limit)
+        {**candidates.judge.row(kind), "pk": pk, "user__display_name": name, "free_places": free}
+        for _, free, name, pk, kind in _best(candidates.scored, limit)
     ]
     shortlist.left_off = dict(left_off)
     if chosen:
