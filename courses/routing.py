@@ -10,7 +10,7 @@ hook exactly as before. Drafts are not found (a 404, as Wagtail does), and any p
 not recognise falls back to Wagtail's own route.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 
@@ -26,16 +26,14 @@ def with_restriction_flags(pages: QuerySet, *, parent: Page) -> QuerySet:
     alias copies) and `in_private_section` (`PageQuerySet.public()` would leave it out: a
     restriction on the page or an ancestor, by path)."""
     above = paths_above(parent)
-    on_ancestor = PageViewRestriction.objects.filter(page__path__in=above)
-    on_ancestor_source = PageViewRestriction.objects.filter(page__aliases__path__in=above)
-    on_page = PageViewRestriction.objects.filter(page=OuterRef("pk"))
-    on_page_source = PageViewRestriction.objects.filter(page=OuterRef("alias_of_id"))
+    # One subquery each (rather than one per place a restriction can sit): building the SQL
+    # costs a request more CPU than running it.
+    on_page_or_above = Q(page__path__in=above) | Q(page=OuterRef("pk"))
+    through_alias = Q(page__aliases__path__in=above) | Q(page=OuterRef("alias_of_id"))
+    restrictions = PageViewRestriction.objects.order_by()
     return pages.annotate(
-        view_restricted=Exists(on_ancestor)
-        | Exists(on_ancestor_source)
-        | Exists(on_page)
-        | Exists(on_page_source),
-        in_private_section=Exists(on_ancestor) | Exists(on_page),
+        view_restricted=Exists(restrictions.filter(on_page_or_above | through_alias)),
+        in_private_section=Exists(restrictions.filter(on_page_or_above)),
     )
 
 
