@@ -14,6 +14,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from courses.blocks import RICH_TEXT_FEATURES, ModuleBodyBlock
+from courses.routing import FlaggedRestrictionsMixin, route_below_course_index
 from lms.sanitiser import SanitisedHTMLField
 
 REFLECTION_MAX_CHARACTERS = 20_000
@@ -49,6 +50,10 @@ class CourseIndexPage(Page):
     subpage_types = ["courses.CoursePage"]
     max_count = 1
 
+    def route(self, request, path_components):
+        # Courses and modules in two queries rather than two per level (courses.routing).
+        return route_below_course_index(self, request, path_components)
+
     def get_context(self, request, *args, **kwargs):
         from courses.views import catalogue_context
 
@@ -57,7 +62,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(FlaggedRestrictionsMixin, Page):
     summary = models.TextField(
         help_text="One or two sentences: what the course is and who it is for."
     )
@@ -120,7 +125,7 @@ class CoursePage(Page):
         return context
 
 
-class ModulePage(Page):
+class ModulePage(FlaggedRestrictionsMixin, Page):
     summary = models.TextField(blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(default=30)
     body = StreamField(ModuleBodyBlock())

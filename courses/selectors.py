@@ -248,6 +248,42 @@ def enrolment_for(*, user: User, course: CoursePage) -> Enrolment | None:
     return Enrolment.objects.filter(user=user, course=course).select_related("last_module").first()
 
 
+def enrolment_with_progress_for(
+    *, user: User, course: CoursePage
+) -> tuple[Enrolment | None, dict[int, ModuleProgress]]:
+    """The person's enrolment on the course and their progress on each of its modules: one
+    query once they have opened a module (each progress row brings its enrolment), two before."""
+    if not user.is_authenticated:
+        return None, {}
+    rows = list(
+        ModuleProgress.objects.filter(enrolment__user=user, enrolment__course=course)
+        .select_related("enrolment")
+        .order_by()
+    )
+    if not rows:
+        enrolment = Enrolment.objects.filter(user=user, course=course).first()
+        return enrolment, {}
+    enrolment = rows[0].enrolment
+    for row in rows:
+        row.enrolment = enrolment  # one object, however many rows brought it
+    return enrolment, {row.module_id: row for row in rows}
+
+
+def attempts_this_round(
+    *, enrolment: Enrolment, module: ModulePage
+) -> tuple[dict[str, QuizAttempt], set[str]]:
+    """In one query: the most recent attempt at each knowledge check on the module in this
+    round (`latest_attempts`), and the checks passed in it (`passed_check_ids`)."""
+    latest, passed = {}, set()
+    for attempt in QuizAttempt.objects.filter(
+        enrolment=enrolment, module=module, created_at__gte=enrolment.round_started_at
+    ):
+        latest.setdefault(attempt.check_id, attempt)  # newest first
+        if attempt.passed:
+            passed.add(attempt.check_id)
+    return latest, passed
+
+
 def latest_attempts(*, enrolment: Enrolment, module: ModulePage) -> dict[str, QuizAttempt]:
     """The most recent attempt at each knowledge check on a module, in this round."""
     attempts = {}
@@ -330,13 +366,19 @@ class ModuleState:
 
 
 def module_state(
-    *, enrolment: Enrolment, module: ModulePage, progress: ModuleProgress | None = None
+    *,
+    enrolment: Enrolment,
+    module: ModulePage,
+    progress: ModuleProgress | None = None,
+    passed: set[str] | None = None,
 ) -> ModuleState:
-    """Where the learner is on one module in the current round (`progress` if already loaded)."""
+    """Where the learner is on one module in the current round (`progress` and the `passed`
+    checks if already loaded)."""
     if progress is None:
         progress = ModuleProgress.objects.filter(enrolment=enrolment, module=module).first()
     required = {block.id for block in module.knowledge_checks()}
-    passed = passed_check_ids(enrolment=enrolment, module=module) if required else set()
+    if passed is None:
+        passed = passed_check_ids(enrolment=enrolment, module=module) if required else set()
     reflection_needed = (
         module.requires_reflection
         and bool(module.reflection_prompts())

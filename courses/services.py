@@ -114,11 +114,15 @@ def enrolment_assign(
 # --- Progress ---------------------------------------------------------------------------------
 
 
-def module_visit(*, enrolment: Enrolment, module: ModulePage) -> ModuleProgress:
+def module_visit(
+    *, enrolment: Enrolment, module: ModulePage, progress: ModuleProgress | None = None
+) -> ModuleProgress:
     """Record that the learner opened the module, and that it is where they left off. Opening
     a module never completes it: the learner says when they have finished
-    (`module_finish`)."""
-    progress, _ = _progress_for(enrolment, module)
+    (`module_finish`). With their `progress` on it already read, opening it again writes
+    nothing (and opens no transaction) unless it was not where they left off."""
+    if progress is None:
+        progress, _ = _progress_for(enrolment, module)
     if enrolment.last_module_id != module.pk:
         Enrolment.objects.filter(pk=enrolment.pk).update(last_module=module)
         enrolment.last_module = module

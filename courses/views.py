@@ -33,20 +33,20 @@ from courses.models import (
     Reflection,
 )
 from courses.selectors import (
+    attempts_this_round,
     certificate_by_code,
     certificates_for_user,
     clock_certificates,
     clock_refreshers,
     course_statuses,
     enrolment_for,
-    latest_attempts,
+    enrolment_with_progress_for,
     learner_records,
     live_courses,
     live_modules,
     missing_prerequisites,
     module_progress_for,
     module_state,
-    passed_check_ids,
     reflections_deleted_recently,
     reflections_for_user,
     reflections_on_module,
@@ -214,10 +214,16 @@ def _check_view(block, chosen: dict[str, list[str]], results=None, **extra) -> C
     return CheckView(block=block, questions=questions, **extra)
 
 
-def _sections(module, enrolment, *, check_errors=None, reflection_form=None):
+def _attempts(module, enrolment) -> tuple[dict, set]:
+    """The latest attempt at each check and the checks passed, this round; no query for a
+    module without checks."""
+    if enrolment is None or not module.knowledge_checks():
+        return {}, set()
+    return attempts_this_round(enrolment=enrolment, module=module)
+
+
+def _sections(module, enrolment, attempts, passed, *, check_errors=None, reflection_form=None):
     """The module's blocks, each paired with what its template needs for this person."""
-    attempts = latest_attempts(enrolment=enrolment, module=module) if enrolment else {}
-    passed = passed_check_ids(enrolment=enrolment, module=module) if enrolment else set()
     prompts = enrolment is not None and bool(module.reflection_prompts())
     mentor = mentor_relationship(person=enrolment.user) if prompts else None
     reflections = (
@@ -263,28 +269,44 @@ def serve_module(request, *, module: ModulePage, check_errors=None, reflection_f
         return _render_module(request, module, course, enrolment=None)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    enrolment = enrolment_for(user=request.user, course=course)
+    enrolment, progress = enrolment_with_progress_for(user=request.user, course=course)
     if enrolment is None:
         messages.info(request, f"Enrol on {course.title} to open its modules.")
         return redirect(course.url)
-    module_visit(enrolment=enrolment, module=module)
+    # A read, as a GET should be: it writes only the first time the module is opened, or when
+    # it was not where the learner left off.
+    progress[module.pk] = module_visit(
+        enrolment=enrolment, module=module, progress=progress.get(module.pk)
+    )
     return _render_module(
         request,
         module,
         course,
         enrolment,
+        progress,
         check_errors=check_errors,
         reflection_form=reflection_form,
     )
 
 
-def _render_module(request, module, course, enrolment, **kwargs):
-    modules = list(live_modules(course=course).defer_streamfields())
-    progress = module_progress_for(enrolment=enrolment)
+def _modules_of(course) -> list[ModulePage]:
+    """The course's live, public modules: those its route already fetched (courses.routing),
+    else one query."""
+    routed = getattr(course, "routed_live_modules", None)
+    if routed is not None:
+        return routed
+    return list(live_modules(course=course).defer_streamfields())
+
+
+def _render_module(request, module, course, enrolment, progress=None, **kwargs):
+    modules = _modules_of(course)
+    if progress is None:
+        progress = module_progress_for(enrolment=enrolment)
     position = next((i for i, m in enumerate(modules) if m.pk == module.pk), 0)
     this_progress = progress.get(module.pk)
+    attempts, passed = _attempts(module, enrolment)
     state = (
-        module_state(enrolment=enrolment, module=module, progress=this_progress)
+        module_state(enrolment=enrolment, module=module, progress=this_progress, passed=passed)
         if enrolment
         else None
     )
@@ -293,7 +315,7 @@ def _render_module(request, module, course, enrolment, **kwargs):
         {
             "course": course,
             "enrolment": enrolment,
-            "sections": _sections(module, enrolment, **kwargs),
+            "sections": _sections(module, enrolment, attempts, passed, **kwargs),
             "modules": [(m, progress.get(m.pk)) for m in modules],
             "previous_module": modules[position - 1] if position > 0 else None,
             "next_module": modules[position + 1] if position + 1 < len(modules) else None,

@@ -25,9 +25,10 @@ from lms.records import describe_records, records_blocking_delete_of_many
 from lms.selectors import roles_for_user
 
 
-def _catalogue_url():
-    index = CourseIndexPage.objects.live().first()
-    return index.url if index else None
+def _catalogue_url(request):
+    # A course or module page was routed through the index (courses.routing): no query.
+    index = getattr(request, "course_index", None) or CourseIndexPage.objects.live().first()
+    return index.url if index and index.live else None
 
 
 @hooks.register("dashboard_panels")
@@ -44,7 +45,7 @@ def learning_panel(request):
         context={
             "in_progress": in_progress,
             "certificates": certificates,
-            "catalogue_url": _catalogue_url(),
+            "catalogue_url": _catalogue_url(request),
         },
         order=10,
     )
@@ -70,7 +71,7 @@ def organisation_learning_panel(request):
 @hooks.register("navigation_items")
 def learning_navigation(request):
     items = []
-    catalogue = _catalogue_url()
+    catalogue = _catalogue_url(request)
     if catalogue:
         items.append(NavItem("Courses", catalogue, order=10))
     items.append(NavItem("Your reflections", reverse("courses:reflections"), order=20))

@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from lms.middleware import is_signed_in
-from lms.two_factor.selectors import has_two_factor, is_two_factor_required
+from lms.two_factor.selectors import is_two_factor_required, sign_in_facts
 
 
 class TwoFactorMiddleware:
@@ -43,7 +43,7 @@ class TwoFactorMiddleware:
         user = request.user
         if user.is_verified():
             return None
-        if has_two_factor(user=user):
+        if sign_in_facts(user=user).has_two_factor:
             next_url = request.get_full_path()
             logout(request)
             messages.info(request, "Sign in again with the code from your authenticator app.")

@@ -1,11 +1,49 @@
 """Who has two-factor sign-in, and who must use it."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from lms.models import STAFF_ROLES, Membership, Organisation, User
+from lms.models import Organisation, User
+from lms.selectors import roles_for_user
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    """Two things every page asks about the signed-in person (the two-factor middleware and the
+    navigation): whether they have two-factor sign-in, and whether a group or a permission of
+    their own lets them open the Wagtail admin."""
+
+    has_two_factor: bool
+    admin_by_permission: bool
+
+
+def sign_in_facts(*, user: User) -> SignInFacts:
+    """Both facts in one query, remembered on this request's user object (like their roles):
+    a device confirmed or a group given mid-request counts from the next request."""
+    cached = getattr(user, "_sign_in_facts", None)
+    if cached is not None:
+        return cached
+    may_open_admin = Permission.objects.filter(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    ).filter(Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")))
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+            admin_by_permission=Exists(may_open_admin),
+        )
+        .get()
+    )
+    user._sign_in_facts = SignInFacts(
+        has_two_factor=row["has_two_factor"],
+        admin_by_permission=user.is_active and row["admin_by_permission"],
+    )
+    return user._sign_in_facts
 
 
 def confirmed_device(*, user: User) -> TOTPDevice | None:
@@ -27,19 +65,17 @@ def _is_admin_by_permission(user: User) -> bool:
     # through lms.backends.RoleBackend, for their own pathways only; for them it is their
     # organisation's choice (`Organisation.require_two_factor_for_staff`), so only the
     # group and user permissions are asked here.
-    return ModelBackend().has_perm(user, "wagtailadmin.access_admin")
+    return sign_in_facts(user=user).admin_by_permission
 
 
 def organisations_requiring_two_factor(*, user: User) -> list[Organisation]:
     """Organisations where the person is a coordinator or org admin today and which ask their
-    staff to use two factors."""
-    memberships = (
-        Membership.objects.active()
-        .filter(user=user, role__in=STAFF_ROLES, organisation__require_two_factor_for_staff=True)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
-    return list({m.organisation_id: m.organisation for m in memberships}.values())
+    staff to use two factors, by name (from the roles the request has already read)."""
+    return [
+        entry.organisation
+        for entry in roles_for_user(user=user)
+        if entry.is_staff and entry.organisation.require_two_factor_for_staff
+    ]
 
 
 def two_factor_reasons(*, user: User) -> list[str]:

@@ -10,9 +10,14 @@ or 5,000.
 
 from __future__ import annotations
 
+import heapq
+import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Count,
@@ -23,9 +28,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from lms.models import Membership, Organisation, Role, User
@@ -313,6 +319,58 @@ def _format_words(mentor_format: str, wanted: str) -> str:
     return f"Meets {MeetingFormat(wanted).label.lower()}, as you prefer"
 
 
+# Each criterion judged on its own: whether a must-have leaves the mentor off, and the points it
+# adds. A must-have applies to what the trainee asked for; with no wish there is nothing to match.
+
+
+def _language(languages: frozenset, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    shared = bool(wants.language_set & languages)
+    missing = rules.require_language and bool(wants.language_set) and not shared
+    return missing, rules.weight_language if shared else 0
+
+
+def _format(mentor_format: str, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    suits = _formats_suit(mentor_format, wants.format)
+    return rules.require_format and not suits, rules.weight_format if wants.format and suits else 0
+
+
+def _area(area_key: str, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    same = bool(wants.area_key) and area_key == wants.area_key
+    return rules.require_area and bool(
+        wants.area_key
+    ) and not same, rules.weight_area if same else 0
+
+
+def _specialism(specialisms: frozenset, wants: Wants, rules: MentoringSettings) -> tuple[bool, int]:
+    shared = len(wants.specialism_set & specialisms)
+    missing = rules.require_specialism and bool(wants.specialism_set) and not shared
+    return missing, rules.weight_specialism * shared
+
+
+# The must-haves in the order a mentor left off is counted under them.
+MUST_HAVES = (NO_SHARED_LANGUAGE, OTHER_FORMAT, OTHER_AREA, NO_SHARED_SPECIALISM)
+
+
+def _judged(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[bool, int]]:
+    """Each criterion's (missing must-have, points), in the order of `MUST_HAVES`."""
+    return [
+        _language(row["languages"], wants, rules),
+        _format(row["format"], wants, rules),
+        _area(row["area_key"], wants, rules),
+        _specialism(row["specialisms"], wants, rules),
+    ]
+
+
+def _first_missing(judged) -> str | None:
+    return next(
+        (name for name, (missing, _) in zip(MUST_HAVES, judged, strict=True) if missing), None
+    )
+
+
+def _capacity_points(free_places: int, rules: MentoringSettings) -> int:
+    return rules.weight_capacity * (free_places - 1) if free_places > 1 else 0
+
+
 def _left_off_because(row: dict, wants: Wants, rules: MentoringSettings) -> str | None:
     """Why this mentor cannot be suggested, or None when they can."""
     if not row["reached_stage"]:
@@ -321,36 +379,14 @@ def _left_off_because(row: dict, wants: Wants, rules: MentoringSettings) -> str 
         return NOT_ACCEPTING
     if row["free_places"] <= 0:
         return FULL
-    # A must-have applies to what the trainee asked for; with no wish there is nothing to match.
-    if rules.require_language and wants.language_set and not wants.language_set & row["languages"]:
-        return NO_SHARED_LANGUAGE
-    if rules.require_format and not _formats_suit(row["format"], wants.format):
-        return OTHER_FORMAT
-    if rules.require_area and wants.area_key and row["area_key"] != wants.area_key:
-        return OTHER_AREA
-    if (
-        rules.require_specialism
-        and wants.specialism_set
-        and not wants.specialism_set & row["specialisms"]
-    ):
-        return NO_SHARED_SPECIALISM
-    return None
+    return _first_missing(_judged(row, wants, rules))
 
 
 def _score(row: dict, wants: Wants, rules: MentoringSettings) -> int:
     """The sum of the points `_reasons` explains, computed cheaply for every candidate (the
     words are written only for the few who make the list)."""
-    score = 0
-    if wants.language_set & row["languages"]:
-        score += rules.weight_language
-    score += rules.weight_specialism * len(wants.specialism_set & row["specialisms"])
-    if wants.format and _formats_suit(row["format"], wants.format):
-        score += rules.weight_format
-    if wants.area_key and row["area_key"] == wants.area_key:
-        score += rules.weight_area
-    if row["free_places"] > 1:
-        score += rules.weight_capacity * (row["free_places"] - 1)
-    return score
+    criteria = sum(points for _, points in _judged(row, wants, rules))
+    return criteria + _capacity_points(row["free_places"], rules)
 
 
 def _reasons(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[str, int]]:
@@ -376,9 +412,67 @@ def _reasons(row: dict, wants: Wants, rules: MentoringSettings) -> list[tuple[st
     return reasons
 
 
-def _candidate_rows(*, organisation: Organisation, trainee: User, rules: MentoringSettings):
+def _json_list(raw: str, *, lower: bool = False) -> frozenset[str]:
+    """A stored JSON list, fetched as its text, as a set (lower-cased if asked)."""
+    names = json.loads(raw) if raw else []
+    return frozenset(name.lower() for name in names) if lower else frozenset(names)
+
+
+# A language can be looked for in the stored JSON text (`"urdu"`) only when it is written the same
+# way there: printable ASCII, nothing JSON escapes, nothing LIKE treats specially.
+_PLAIN_LANGUAGE = re.compile(r"^[a-z0-9 '().,-]+$")
+# The one character outside ASCII that Python lower-cases into it (KELVIN SIGN -> "k"), as stored
+# by PostgreSQL and as escaped in SQLite's JSON text: a list holding it is always read in full.
+KELVIN_SIGN = "\u212a"
+KELVIN_SIGN_ESCAPED = "\\u212a"
+
+
+def _may_share_language(wants: Wants, rules: MentoringSettings):
+    """A condition true for every mentor who may share a wanted language, when the organisation
+    asks for one: mentors it leaves out certainly share none (and are only counted), so the
+    database, not Python, sets most of a large organisation aside. None when it cannot help."""
+    if not (rules.require_language and wants.language_set):
+        return None
+    if not all(_PLAIN_LANGUAGE.match(name) for name in wants.language_set):
+        return None
+    condition = Q(languages_text__contains=KELVIN_SIGN) | Q(
+        languages_text__icontains=KELVIN_SIGN_ESCAPED
+    )
+    for name in wants.language_set:
+        condition |= Q(languages_text__icontains=f'"{name}"')
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+@dataclass
+class _Candidates:
+    scored: list[
+        tuple
+    ]  # (score, free places, name, profile pk, row) for those who may be suggested
+    left_off: Counter  # the others, by why
+    with_profile: int  # every mentor with a profile, the trainee's own aside
+    judge: _Judge
+
+
+def _rows_of(queryset) -> list[tuple]:
+    """The queryset's rows as the database driver returns them: for ten thousand mentors,
+    Django's per-row conversions cost more than the query."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _candidates(*, organisation: Organisation, trainee: User, rules: MentoringSettings, wants):
     """Every mentor profile in the organisation whose owner holds the mentor role today, other
-    than the trainee's own, as small dicts with their open mentorships: two queries."""
+    than the trainee's own, judged and scored in two queries (the profiles, and every mentor's
+    open mentorships).
+
+    Mentors not yet at the stage, not taking mentees, full, or (where the organisation asks for a
+    shared language) certainly without one are counted straight away, as `_left_off_because`
+    would count them. The rest are judged by `_left_off_because` and `_score` once per distinct
+    profile (specialisms, languages, area and way of meeting: thousands of mentors share a few
+    hundred), the capacity points added per mentor, so the rules and the points are the same
+    as for each row on its own."""
     stage = rules.mentor_min_stage
     reached = (
         # An uncorrelated IN: the database reads who has reached the stage once, not per row.
@@ -388,33 +482,117 @@ def _candidate_rows(*, organisation: Organisation, trainee: User, rules: Mentori
         if stage is not None
         else Value(True)
     )
-    rows = list(
+    may_share_language = _may_share_language(wants, rules)
+    profiles = (
         MentorProfile.objects.filter(
             organisation=organisation, user_id__in=_mentor_role_holders(organisation)
         )
         .exclude(user=trainee)
-        .annotate(reached_stage=reached)
+        .annotate(
+            reached_stage=reached,
+            specialisms_text=Cast("specialisms", TextField()),
+            languages_text=Cast("languages", TextField()),
+        )
+        .annotate(may_share_language=may_share_language or Value(True))
         .order_by()
-        .values(
+        .values_list(
             "pk",
             "user_id",
             "user__display_name",
             "capacity",
             "accepting",
-            "specialisms",
-            "languages",
+            "reached_stage",
+            "may_share_language",
+            "specialisms_text",
+            "languages_text",
             "area",
             "format",
-            "reached_stage",
         )
     )
     counts = open_mentorship_counts(organisation=organisation)
-    for row in rows:
-        row["free_places"] = row["capacity"] - counts.get(row["user_id"], 0)
-        row["languages"] = {name.lower() for name in row["languages"]}
-        row["specialisms"] = set(row["specialisms"])
-        row["area_key"] = row["area"].strip().casefold()
-    return rows
+    judge = _Judge(wants, rules)
+    found = _Candidates(scored=[], left_off=Counter(), with_profile=0, judge=judge)
+    for pk, user_id, name, capacity, accepting, reached_stage, shares, *kind in _rows_of(profiles):
+        found.with_profile += 1
+        free_places = capacity - counts.get(user_id, 0)
+        early = (
+            NOT_YET_AT_STAGE
+            if not reached_stage
+            else NOT_ACCEPTING
+            if not accepting
+            else FULL
+            if free_places <= 0
+            else NO_SHARED_LANGUAGE
+            if not shares
+            else None
+        )
+        if early:
+            found.left_off[early] += 1
+            continue
+        specialisms, languages, area, format_ = kind
+        judged = (
+            judge("language", languages),
+            judge("format", format_),
+            judge("area", area),
+            judge("specialism", specialisms),
+        )
+        reason = _first_missing(judged)
+        if reason:
+            found.left_off[reason] += 1
+            continue
+        score = sum(points for _, points in judged) + _capacity_points(free_places, rules)
+        found.scored.append((score, free_places, name, pk, kind))
+    return found
+
+
+class _Judge:
+    """Each criterion of `_judged`, once per distinct value (thousands of mentors share a few
+    hundred lists of languages and specialisms, a few areas and three ways of meeting), with the
+    JSON lists parsed once each."""
+
+    def __init__(self, wants: Wants, rules: MentoringSettings):
+        self.wants, self.rules = wants, rules
+        self.criteria = {"language": {}, "format": {}, "area": {}, "specialism": {}}
+
+    @cached_property
+    def _work(self):
+        return {
+            "language": lambda raw: _language(_json_list(raw, lower=True), self.wants, self.rules),
+            "format": lambda value: _format(value, self.wants, self.rules),
+            "area": lambda area: _area(area.strip().casefold(), self.wants, self.rules),
+            "specialism": lambda raw: _specialism(_json_list(raw), self.wants, self.rules),
+        }
+
+    def __call__(self, criterion: str, value: str) -> tuple[bool, int]:
+        known = self.criteria[criterion]
+        found = known.get(value)
+        if found is None:
+            found = known[value] = self._work[criterion](value)
+        return found
+
+    @staticmethod
+    def row(kind: tuple) -> dict:
+        """The row `_reasons` reads, for one of the few who make the list."""
+        specialisms, languages, area, format_ = kind
+        return {
+            "specialisms": _json_list(specialisms),
+            "languages": _json_list(languages, lower=True),
+            "area": area,
+            "area_key": area.strip().casefold(),
+            "format": format_,
+        }
+
+
+def _best(scored: list[tuple], limit: int) -> list[tuple]:
+    """The first `limit` by score, then free places, then name, then profile: only the few
+    tied at the cut are compared by name."""
+    top = heapq.nsmallest(limit, scored, key=lambda item: (-item[0], -item[1]))
+    if not top:
+        return []
+    cut = (-top[-1][0], -top[-1][1])
+    contenders = [item for item in scored if (-item[0], -item[1]) <= cut]
+    contenders.sort(key=lambda item: (-item[0], -item[1], item[2].casefold(), item[3]))
+    return contenders[:limit]
 
 
 def shortlist_for_trainee(
@@ -433,24 +611,12 @@ def shortlist_for_trainee(
         preferences=preferences,
         situation=trainee_situation(trainee=trainee, organisation=organisation),
     )
-    rows = _candidate_rows(organisation=organisation, trainee=trainee, rules=rules)
-    left_off: Counter[str] = Counter()
-    scored = []
-    for row in rows:
-        reason = _left_off_because(row, wants, rules)
-        if reason:
-            left_off[reason] += 1
-        else:
-            scored.append((_score(row, wants, rules), row))
-    scored.sort(
-        key=lambda item: (
-            -item[0],
-            -item[1]["free_places"],
-            item[1]["user__display_name"].casefold(),
-            item[1]["pk"],
-        )
-    )
-    chosen = [row for _, row in scored[:limit]]
+    candidates = _candidates(organisation=organisation, trainee=trainee, rules=rules, wants=wants)
+    left_off = candidates.left_off
+    chosen = [
+        {**candidates.judge.row(kind), "pk": pk, "user__display_name": name, "free_places": free}
+        for _, free, name, pk, kind in _best(candidates.scored, limit)
+    ]
     shortlist.left_off = dict(left_off)
     if chosen:
         profiles = MentorProfile.objects.select_related("user").in_bulk(
@@ -473,7 +639,7 @@ def shortlist_for_trainee(
             rules=rules,
             wants=wants,
             left_off=left_off,
-            with_profile=len(rows),
+            with_profile=candidates.with_profile,
         )
     return shortlist
 
