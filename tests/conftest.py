@@ -2,6 +2,7 @@ import copy
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import caches
 from django.test.utils import override_settings
 from django_q.conf import Conf
 
@@ -24,7 +25,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session", autouse=True)
 def _resources_of_this_worker_alone(tmp_path_factory):
     """Uploaded and generated files go to this process's temporary folder, and a Redis cache to
-    a Redis database of its own, for the whole run.
+    a Redis database of its own (emptied first), for the whole run.
 
     `make test` runs the suite in parallel processes (pytest-xdist); two of them writing the same
     file, or one reading another's cached value, would make tests fail (or pass) by chance. It
@@ -45,6 +46,10 @@ def _resources_of_this_worker_alone(tmp_path_factory):
             "default": {**cache, "LOCATION": redis_url_for_worker(cache["LOCATION"])},
         }
     with override_settings(**overrides):
+        if "CACHES" in overrides:
+            # Start empty: Redis outlives a run, and what an earlier one left (Wagtail caches its
+            # sites' root paths) describes rows that a new test database reuses the ids of.
+            caches["default"].clear()
         yield
 
 
