@@ -3,8 +3,11 @@ import copy
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connections
 from django.test.utils import override_settings
 from django_q.conf import Conf
+from pytest_django.plugin import blocking_manager_key
 
 from tests.base import make_personas
 from tests.workers import redis_url_for_worker
@@ -20,6 +23,45 @@ def pytest_collection_modifyitems(items):
         item.path for item in items if any(item.get_closest_marker(m) for m in STARTS_FIRST)
     }
     items.sort(key=lambda item: item.path not in long_files)  # a stable sort keeps the rest
+
+
+def _is_transactional(item) -> bool:
+    """As pytest-django decides: such a test ends by emptying every table."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test, put back the rows the migrations made (groups, the Wagtail
+    root page and site...), which its teardown emptied.
+
+    A single run orders transactional tests last (pytest-django does), but pytest-xdist hands
+    out whole files, so on a worker a file with plain database tests may follow one that ends
+    with a transactional test; without this it would find no "Editors" group.
+    """
+    result = yield
+    if nextitem is not None and _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            for alias in connections:
+                _restore_migrated_rows(connections[alias])
+    return result
+
+
+def _restore_migrated_rows(connection):
+    saved = getattr(connection, "_test_serialized_contents", None)
+    if saved is None:
+        return
+    call_command(
+        "flush",
+        database=connection.alias,
+        interactive=False,
+        verbosity=0,
+        inhibit_post_migrate=True,  # the saved rows include what post_migrate makes
+    )
+    connection.creation.deserialize_db_from_string(saved)
 
 
 @pytest.fixture(scope="session", autouse=True)
