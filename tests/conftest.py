@@ -60,6 +60,7 @@ def _restore_migrated_rows(connection):
         interactive=False,
         verbosity=0,
         inhibit_post_migrate=True,  # the saved rows include what post_migrate makes
+        reset_sequences=False,  # as Django's own flush here: the saved rows keep their ids
     )
     connection.creation.deserialize_db_from_string(saved)
 
