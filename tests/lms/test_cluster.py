@@ -22,6 +22,7 @@ from django_q.conf import Conf
 
 from lms.models import OutboxTask
 from lms.services import invitation_create
+from tests.workers import redis_url_for_worker
 
 pytestmark = [
     pytest.mark.cluster,
@@ -30,7 +31,11 @@ pytestmark = [
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT, RETRY = 3, 4  # seconds: the broker hands a task out again RETRY s after taking it
-TEST_REDIS = os.environ.get("CLUSTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+# A Redis database of this test process's own (7 for the first xdist worker, 8 for the next):
+# two clusters on one database would take each other's tasks.
+TEST_REDIS = redis_url_for_worker(
+    os.environ.get("CLUSTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+)
 
 
 class SharedDatabase:

@@ -400,7 +400,7 @@ def _stream_lines(response) -> int:
     return sum(chunk.count(b"\r\n") for chunk in response.streaming_content)
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_100000_rows_stream_as_csv_in_flat_memory(client, personas):
     courses = [make_course(f"Course {n}", modules=1) for n in range(SCALE_COURSES)]
     _bulk_learners(personas.home, courses, SCALE_PEOPLE)

@@ -32,7 +32,8 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -802,6 +803,19 @@ def _body(response) -> str:
     return response.content.decode(errors="replace")
 
 
+def close_keeping_the_connection(response):
+    """Close a response (a file download holds its file open until closed) without Django's
+    end-of-request clean-up. The test client has already sent `request_finished` once, with that
+    clean-up switched off; a second one would close the database connection inside the world's
+    transaction (on PostgreSQL that ends the transaction, and the world with it; an in-memory
+    SQLite database ignores the close)."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 def _ask(client, world, name, route, method, expected) -> Answer:
     """One request, rolled back afterwards, so that every request meets the same world."""
     url = route.url(world)
@@ -819,7 +833,7 @@ def _ask(client, world, name, route, method, expected) -> Answer:
             answer.status = response.status_code
             answer.location = response.get("Location", "")
             answer.body = _body(response)
-            response.close()  # a file download holds its file open until closed
+            close_keeping_the_connection(response)
             if route.row and method == "post":
                 answer.changed = route.row(world) != before
             raise _RollBack
@@ -844,13 +858,11 @@ def ask_everything(world: World, persona: str) -> list[Answer]:
 # --- Fixtures: one world for the module, and each persona's answers asked once -------------------
 
 
-# The world is built once and held in one transaction for the whole module, which pytest-django
-# allows only where closing a connection between tests keeps it (SQLite in memory). The rules it
-# proves live in the views and the policy, not in the database, so it runs on the SQLite pass.
-pytestmark = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-    reason="the module-wide world needs one connection across tests: run on SQLite",
-)
+# The world is built once and held in one transaction for the whole module; every request is
+# rolled back to it (`_ask`), and every test's own transaction nests inside it. It runs on both
+# databases: on PostgreSQL the connection must stay open across tests, hence
+# `close_keeping_the_connection`.
+pytestmark = pytest.mark.long  # the world and every persona's answers: a minute or more
 
 
 @pytest.fixture(scope="module")
