@@ -18,10 +18,11 @@ run: install
 # The suite runs in parallel processes (pytest-xdist), one per core ("auto"), each test file
 # whole on one process so that its module-wide fixtures are built once; the files with a test
 # marked `long` start first (tests/conftest.py), so no process is left running one alone at the
-# end. TEST_WORKERS=0 runs everything in this process.
+# end. TEST_WORKERS=0 runs everything in this process. At most 8 processes: each has a Redis
+# database for its cache (0-7) and one for the cluster test's broker (8-15), of Redis's 16.
 TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 8 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Timings live here, never in tests: every budget of issue 12 at 500, 5,000 and 50,000 generated
 # peers (and on PostgreSQL too when DATABASE_URL points to it), a table with "met" or "NOT met",

@@ -34,6 +34,7 @@ from lms.services import audit_record
 from lms.spreadsheets import xlsx_write
 
 PROGRESS_EVERY_ROWS = 1000
+GIVEN_UP_AFTER = timedelta(hours=1)  # far longer than any export takes to build
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ def report_export_request(
     mine = ReportExport.objects.filter(
         requested_by=user, organisation=organisation, filters_key=key
     )
+    # One whose task was given up would otherwise answer every later click with its progress
+    # page for good: after an hour it counts as not made, and a new one is started.
+    mine.filter(
+        status__in=ReportExport.IN_PROGRESS, created_at__lt=timezone.now() - GIVEN_UP_AFTER
+    ).update(status=ReportExport.FAILED, finished_at=timezone.now())
     existing = mine.filter(status__in=ReportExport.IN_PROGRESS).first()
     if existing is not None:
         return existing, False
@@ -201,6 +207,11 @@ def report_export_files_remove_listing(person: User) -> None:
     (the rows stay, marked expired)."""
     organisations = Membership.objects.filter(user=person).values("organisation_id")
     now = timezone.now()
+    # One still being made would save its file, with the person's name, after this: marked
+    # failed, its run cannot claim the file (report_export_build) and deletes it.
+    ReportExport.objects.filter(
+        organisation_id__in=organisations, status__in=ReportExport.IN_PROGRESS
+    ).update(status=ReportExport.FAILED, finished_at=now)
     listing = ReportExport.objects.filter(organisation_id__in=organisations).exclude(file="")
     for export in listing:
         export.file.delete(save=False)

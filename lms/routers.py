@@ -30,6 +30,8 @@ REPORTS_DB_ALIAS = "reports"
 DECIDES_ACCESS = frozenset(
     {"lms.User", "lms.Membership", "lms.Organisation", "lms.HistoryShare", "sessions.Session"}
 )
+# Read where they were just written: a second click on "XLSX" must find the first one's job.
+READ_WHERE_WRITTEN = frozenset({"lms.ReportExport"})
 
 _END = object()
 _reading_reports: ContextVar[bool] = ContextVar("reading_reports", default=False)
@@ -59,7 +61,7 @@ class ReportsReplicaRouter:
     """Reads in a report go to the replica; writes and migrations only ever to the primary."""
 
     def db_for_read(self, model, **hints):
-        if model._meta.label in DECIDES_ACCESS:
+        if model._meta.label in DECIDES_ACCESS | READ_WHERE_WRITTEN:
             return None
         return reports_database_for_read()
 

@@ -5,6 +5,7 @@ No timings are asserted (they belong to `make bench`): only that each figure is 
 verdict, and that what the harness reads off the project (query counts) does not grow.
 """
 
+import hashlib
 import json
 import os
 import tempfile
@@ -17,7 +18,9 @@ from bench.__main__ import main
 
 # Kept between test runs: a built database is reused until the migrations or generators change
 # (bench/databases.py), so only the first run pays for migrating.
-CACHE = Path(tempfile.gettempdir()) / f"peer-pathways-bench-test-cache-{os.getuid()}"
+# One folder per checkout: two checkouts' runs at once must not rebuild each other's databases.
+CHECKOUT = hashlib.sha256(str(Path(__file__).resolve().parents[2]).encode()).hexdigest()[:12]
+CACHE = Path(tempfile.gettempdir()) / f"peer-pathways-bench-test-cache-{os.getuid()}-{CHECKOUT}"
 TINY = [
     "--sizes", "30",
     "--mentors", "20",

@@ -31,11 +31,16 @@ pytestmark = [
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT, RETRY = 3, 4  # seconds: the broker hands a task out again RETRY s after taking it
-# A Redis database of this test process's own (7 for the first xdist worker, 8 for the next):
-# two clusters on one database would take each other's tasks.
-TEST_REDIS = redis_url_for_worker(
-    os.environ.get("CLUSTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
-)
+
+
+def _test_redis() -> str:
+    """A Redis database of this test process's own, from the upper half (8 for the first xdist
+    worker, 9 for the next; the lower half is the workers' caches, tests/conftest.py): two
+    clusters on one database would take each other's tasks. Asked for when the test runs, so
+    that collecting the file never fails."""
+    return redis_url_for_worker(
+        os.environ.get("CLUSTER_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+    )
 
 
 class SharedDatabase:
@@ -173,11 +178,12 @@ def test_orm_broker_a_worker_killed_after_the_mail_server_took_the_email_sends_i
 def test_redis_broker_a_lost_task_and_one_queued_while_redis_was_down_each_send_once(
     personas, cluster, monkeypatch
 ):
-    client = redis.Redis.from_url(TEST_REDIS, socket_connect_timeout=1)
+    test_redis = _test_redis()
+    client = redis.Redis.from_url(test_redis, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.skip(f"no Redis at {TEST_REDIS}")
+        pytest.skip(f"no Redis at {test_redis}")
     client.delete(Conf.CLUSTER_NAME)
     monkeypatch.setattr(Conf, "SYNC", False)
     monkeypatch.setattr(Conf, "ORM", None)
@@ -186,14 +192,14 @@ def test_redis_broker_a_lost_task_and_one_queued_while_redis_was_down_each_send_
     monkeypatch.setattr(Conf, "REDIS", "redis://127.0.0.1:6390/0")
     _invite(personas, "sam@example.org")
     # One handed to Redis, which the cluster's worker takes and is killed with.
-    monkeypatch.setattr(Conf, "REDIS", TEST_REDIS)
+    monkeypatch.setattr(Conf, "REDIS", test_redis)
     _invite(personas, "robin@example.org")
     assert list(OutboxTask.objects.order_by("pk").values_list("status", flat=True)) == [
         OutboxTask.PENDING,
         OutboxTask.HANDED,
     ]
     cluster.db.share()
-    redis_env = {"TASK_BROKER": "redis", "REDIS_URL": TEST_REDIS}
+    redis_env = {"TASK_BROKER": "redis", "REDIS_URL": test_redis}
 
     first = cluster.start(CLUSTER_TEST_SLOW="before-send", **redis_env)
     cluster.wait_for(lambda: (cluster.mail / "hung-before-send").exists(), "the first send")

@@ -212,6 +212,21 @@ def test_other_filters_or_a_finished_job_make_a_new_one(client, personas, planni
     assert ReportExport.objects.count() == 3
 
 
+def test_a_job_whose_task_was_given_up_does_not_block_asking_again(client, personas, planning):
+    _ask(client, personas, course=planning.pk)
+    stuck = ReportExport.objects.get()
+    ReportExport.objects.filter(pk=stuck.pk).update(
+        status=ReportExport.RUNNING, created_at=timezone.now() - timedelta(hours=2)
+    )
+
+    response = _ask(client, personas, course=planning.pk)
+
+    fresh = ReportExport.objects.exclude(pk=stuck.pk).get()
+    assert response.url == _page_url(fresh)
+    stuck.refresh_from_db()
+    assert (stuck.status, fresh.status) == (ReportExport.FAILED, ReportExport.QUEUED)
+
+
 def test_the_database_refuses_a_second_job_in_progress_for_the_same_filters(personas):
     """What keeps two web processes answering the same click at once to one job."""
     from django.db import IntegrityError, transaction
@@ -340,6 +355,39 @@ def test_erasing_someone_removes_the_files_that_may_list_them_at_once(personas, 
         assert export.file == "" and export.is_expired
     elsewhere.refresh_from_db()
     assert elsewhere.can_download  # Pat was never in Other Org
+
+
+def test_an_export_being_made_when_someone_is_erased_never_keeps_its_file(
+    personas,
+    planning,
+    private_files,  # noqa: F811 - the fixture, for its folder
+):
+    from lms.report_exports import report_export_files_remove_listing
+
+    export, _ = report_export_request(
+        user=personas.coordinator,
+        organisation=personas.home,
+        kind="learner_records",
+        filters={"course": None, "status": ""},
+    )
+    ReportExport.objects.filter(pk=export.pk).update(status=ReportExport.RUNNING)
+    erase_while_writing = report_export_files_remove_listing
+
+    def write_then_erase(*args, **kwargs):
+        # The file is being written (with Pat's name) when Pat's erasure runs.
+        result = real_write(*args, **kwargs)
+        erase_while_writing(personas.peer)
+        return result
+
+    from lms import report_exports
+
+    real_write = report_exports._write_file
+    with mock.patch.object(report_exports, "_write_file", write_then_erase):
+        report_export_build(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert (export.status, export.file) == (ReportExport.FAILED, "")
+    assert [path for path in private_files.rglob("*") if path.is_file()] == []
 
 
 # --- The seam ---------------------------------------------------------------------------------
