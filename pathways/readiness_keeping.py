@@ -277,11 +277,22 @@ def readiness_refresh(*, user_ids: Iterable[int], now: datetime | None = None) -
     number of queries. Returns how many places were refreshed."""
     done = 0
     for people in _batches(sorted(set(user_ids)), BATCH_SIZE):
-        places = PathwayMembership.objects.filter(user_id__in=people)
-        states = places_evaluate(membership_ids=list(places.values_list("pk", flat=True)), now=now)
-        places_keep(states, now=now)
+        with transaction.atomic():
+            places = PathwayMembership.objects.filter(user_id__in=people)
+            ids = _locked(places)
+            states = places_evaluate(membership_ids=ids, now=now)
+            places_keep(states, now=now)
         done += len(states)
     return done
+
+
+def _locked(places) -> list[int]:
+    """Lock these places' rows until the transaction ends, and return their ids. Two refreshes
+    of one person then run one after the other, and the later one evaluates what the earlier
+    could not see: without it, a refresh that read before an event and wrote after the event's
+    own refresh would leave the older answer kept. (No-op on SQLite, which writes one at a
+    time.)"""
+    return list(places.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
 def readiness_refresh_pathway(*, pathway_id: int, now: datetime | None = None) -> int:
@@ -321,11 +332,15 @@ def readiness_rebuild(*, now: datetime | None = None, batch_size: int = BATCH_SI
     every day) and next-step wording such as months so far."""
     now = now or timezone.now()
     corrected = 0
-    for ids in _every_place(batch_size):
-        states = places_evaluate(membership_ids=ids, now=now)
-        kept = kept_truths(membership_ids=ids, now=now)
-        corrected += sum(1 for s in states if not _agrees(kept.get(s.membership_id), truth_of(s)))
-        places_keep(states, now=now)
+    for batch in _every_place(batch_size):
+        with transaction.atomic():
+            ids = _locked(PathwayMembership.objects.filter(pk__in=batch))
+            states = places_evaluate(membership_ids=ids, now=now)
+            kept = kept_truths(membership_ids=ids, now=now)
+            corrected += sum(
+                1 for s in states if not _agrees(kept.get(s.membership_id), truth_of(s))
+            )
+            places_keep(states, now=now)
     if corrected:
         log.warning("Readiness rebuild corrected %s kept rows.", corrected)
     else:
