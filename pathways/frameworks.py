@@ -36,6 +36,7 @@ from lms.models import User
 from lms.services import audit_record
 from lms.spreadsheets import safe_row, unsafe_cell
 from pathways.models import Competence, CompetenceDomain, CompetenceFramework
+from pathways.readiness_keeping import readiness_refresh_framework_later
 
 DEFAULT_NAME = "Peer support competence framework"
 DEFAULT_SLUG = "peer-support"
@@ -481,6 +482,8 @@ def framework_import(
             framework=framework, domains=domains, parsed=parsed
         )
         result = ImportResult(framework, created, domain_counts, competence_counts, not_in_file)
+        if not created:
+            readiness_refresh_framework_later(framework_id=framework.pk)
         audit_record(
             actor=by,
             action="pathways.framework.imported",

@@ -21,10 +21,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lms.queue import enqueue
-from pathways.models import KeptReadiness, KeptRequirement, PathwayMembership
+from pathways.models import (
+    KeptReadiness,
+    KeptRequirement,
+    Pathway,
+    PathwayMembership,
+    Requirement,
+)
 from pathways.requirements import clock_for
 from pathways.selectors import evaluate_stage, next_stage, stages_with_requirements
 
@@ -323,6 +330,24 @@ def _every_place(batch_size: int) -> Iterator[list[int]]:
 def readiness_refresh_pathway_later(*, pathway_id: int) -> None:
     """Queue a refresh of everyone on a pathway, with the caller's transaction."""
     enqueue("pathways.tasks.refresh_pathway_readiness", pathway_id)
+
+
+def readiness_refresh_framework_later(*, framework_id: int) -> None:
+    """Queue a refresh of everyone on a pathway that reads this framework's competences (built
+    on it, or with a requirement naming its domains or competences): a competence added to a
+    domain, or moved between domains, changes what "signed off in domain N" asks for."""
+    reading = (
+        Requirement.objects.filter(
+            Q(domains__framework_id=framework_id) | Q(competences__framework_id=framework_id)
+        )
+        .values_list("stage__pathway_id", flat=True)
+        .distinct()
+    )
+    pathway_ids = set(reading) | set(
+        Pathway.objects.filter(framework_id=framework_id).values_list("pk", flat=True)
+    )
+    for pathway_id in sorted(pathway_ids):
+        readiness_refresh_pathway_later(pathway_id=pathway_id)
 
 
 def readiness_rebuild(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:

@@ -11,6 +11,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.bulk_actions.delete import DeleteBulkAction
@@ -38,6 +39,7 @@ from pathways.exports import REPORT_KINDS
 from pathways.models import Competence, CompetenceFramework, Pathway
 from pathways.readiness_keeping import (
     readiness_fill,
+    readiness_refresh_framework_later,
     readiness_refresh_later,
     readiness_refresh_pathway_later,
 )
@@ -270,8 +272,42 @@ class CompetenceFrameworkViewSet(ModelViewSet):
     list_display = ["name", "slug"]
 
 
+class _RefreshesReadiness:
+    """A competence added, changed or removed changes what "signed off in domain N" asks for:
+    everyone on a pathway reading its framework is re-evaluated."""
+
+    def _refresh(self, framework_id):
+        readiness_refresh_framework_later(framework_id=framework_id)
+
+
+class CompetenceCreateView(_RefreshesReadiness, generic.CreateView):
+    def save_instance(self):
+        instance = super().save_instance()
+        self._refresh(instance.framework_id)
+        return instance
+
+
+class CompetenceEditView(_RefreshesReadiness, generic.EditView):
+    def save_instance(self):
+        before = Competence.objects.get(pk=self.object.pk).framework_id
+        instance = super().save_instance()
+        for framework_id in {before, instance.framework_id}:
+            self._refresh(framework_id)
+        return instance
+
+
+class CompetenceDeleteView(_RefreshesReadiness, generic.DeleteView):
+    def delete_action(self):
+        framework_id = self.object.framework_id
+        super().delete_action()
+        self._refresh(framework_id)
+
+
 class CompetenceViewSet(ModelViewSet):
     model = Competence
+    add_view_class = CompetenceCreateView
+    edit_view_class = CompetenceEditView
+    delete_view_class = CompetenceDeleteView
     icon = "tick-inverse"
     add_to_admin_menu = False
     form_fields = ["framework", "domain", "code", "name", "description", "order"]

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 from wagtail import hooks
@@ -23,6 +24,7 @@ from lms.models import Role
 from mentoring.models import Mentorship, SessionFormat, SupervisionSession
 from mentoring.services.pairing import agreement_confirm
 from mentoring.services.supervision import session_confirm
+from pathways.frameworks import framework_export_csv, framework_import, parse_framework_csv
 from pathways.models import (
     Competence,
     Evidence,
@@ -194,6 +196,27 @@ def _pathway_edited(w):
         hook(request, w.pathway)
 
 
+def _competence_imported(w):
+    """A framework file brings a third competence into domain 1, which a requirement asks for."""
+    framework = w.pathway.framework
+    data = framework_export_csv(framework=framework) + "1,Domain 1,1.3,Competence 1.3,\n"
+    framework_import(
+        framework_name=framework.name,
+        framework_slug=framework.slug,
+        parsed=parse_framework_csv(data.encode()),
+    )
+
+
+def _competence_removed_in_the_admin(w):
+    """An administrator deletes the competence no one has signed off yet, in Wagtail."""
+    client = Client()
+    client.force_login(UserFactory(email="root@example.org", is_superuser=True, is_staff=True))
+    competence = _competence("1.3")
+    response = client.post(reverse("competences:delete", args=[competence.pk]))
+    assert response.status_code == 302, response.status_code
+    assert not Competence.objects.filter(pk=competence.pk).exists()
+
+
 EVENTS = [
     ("joining a pathway", _join_peer),
     ("joining at a later stage", _join_mentor),
@@ -204,6 +227,8 @@ EVENTS = [
     ("a sign-off withdrawn", _withdraw),
     ("a sign-off again", _sign_off),
     ("evidence reviewed, signing off its competence", lambda w: _competence_reviewed(w)),
+    ("a competence added to a required domain by a framework import", _competence_imported),
+    ("that competence removed in the Wagtail admin", _competence_removed_in_the_admin),
     ("a pause starting", lambda w: pause_start(user=w.personas.peer)),
     ("a pause ending", lambda w: pause_end(user=w.personas.peer)),
     ("a stage move confirmed", _confirm_move),
