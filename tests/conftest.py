@@ -1,3 +1,4 @@
+import contextlib
 import copy
 
 import pytest
@@ -10,7 +11,7 @@ from django_q.conf import Conf
 from pytest_django.plugin import blocking_manager_key
 
 from tests.base import make_personas
-from tests.workers import redis_url_for_worker
+from tests.workers import point_storage_at, private_file_storages, redis_url_for_worker
 
 # Markers of tests that take minutes, or start a browser or a cluster.
 STARTS_FIRST = ("long", "browser", "cluster")
@@ -65,6 +66,19 @@ def _restore_migrated_rows(connection):
     connection.creation.deserialize_db_from_string(saved)
 
 
+@contextlib.contextmanager
+def _file_fields_writing_to(folder):
+    saved = [(storage, storage.__dict__.copy()) for storage in private_file_storages()]
+    for storage, _ in saved:
+        point_storage_at(storage, folder)
+    try:
+        yield
+    finally:
+        for storage, state in saved:
+            storage.__dict__.clear()
+            storage.__dict__.update(state)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _resources_of_this_worker_alone(tmp_path_factory):
     """Uploaded and generated files go to this process's temporary folder, and a Redis cache to
@@ -88,7 +102,7 @@ def _resources_of_this_worker_alone(tmp_path_factory):
             **django_settings.CACHES,
             "default": {**cache, "LOCATION": redis_url_for_worker(cache["LOCATION"])},
         }
-    with override_settings(**overrides):
+    with override_settings(**overrides), _file_fields_writing_to(files / "private"):
         if "CACHES" in overrides:
             # Start empty: Redis outlives a run, and what an earlier one left (Wagtail caches its
             # sites' root paths) describes rows that a new test database reuses the ids of.

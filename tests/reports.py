@@ -5,7 +5,8 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from django.core.files.storage import storages
+
+from tests.workers import private_file_storages
 
 
 @pytest.fixture
@@ -13,10 +14,10 @@ def private_files(settings, tmp_path, monkeypatch):
     """Private files in a temporary folder (the one private storage object every file field
     shares, moved there), so exports made by tests do not pile up in the project."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    storage = storages["private"]
-    monkeypatch.setattr(storage, "_location", str(settings.PRIVATE_MEDIA_ROOT))
-    for cached in ("base_location", "location"):
-        monkeypatch.delitem(storage.__dict__, cached, raising=False)
+    for storage in private_file_storages():
+        monkeypatch.setattr(storage, "_location", str(settings.PRIVATE_MEDIA_ROOT))
+        for cached in ("base_location", "location"):
+            monkeypatch.delitem(storage.__dict__, cached, raising=False)
     return settings.PRIVATE_MEDIA_ROOT
 
 

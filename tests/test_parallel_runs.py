@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 
+from lms.models import DataExport
 from tests.workers import redis_url_for_worker, worker_index
 
 
@@ -38,7 +39,10 @@ def test_files_a_test_writes_go_to_this_processs_temporary_folder(tmp_path_facto
     temporary = tmp_path_factory.getbasetemp().resolve()
     public = Path(default_storage.path(default_storage.save("a.txt", ContentFile(b"a"))))
     private = Path(storages["private"].path(storages["private"].save("b.txt", ContentFile(b"b"))))
-    for written in (public, private):
+    # A model's file field keeps the storage object it was given when the model was defined.
+    field = DataExport._meta.get_field("file").storage
+    in_a_field = Path(field.path(field.save("c.txt", ContentFile(b"c"))))
+    for written in (public, private, in_a_field):
         assert written.resolve().is_relative_to(temporary)
         assert not written.resolve().is_relative_to(project)
 

@@ -8,6 +8,8 @@ shared by name, such as a Redis database, is told apart with `worker_index()`.
 import os
 from urllib.parse import urlsplit, urlunsplit
 
+from django.core.files.storage import storages
+
 REDIS_DATABASES = 16  # Redis's default `databases` setting
 
 
@@ -30,3 +32,20 @@ def redis_url_for_worker(url: str, *, first_database: int | None = None) -> str:
             f"{REDIS_DATABASES}: run fewer workers (-n) or start from a lower database"
         )
     return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def private_file_storages():
+    """The private storage objects in use: the one `storages["private"]` gives now and the one
+    the models' file fields took when they were defined (a settings override makes a new
+    `storages["private"]`, but a field keeps the object it was given)."""
+    from lms.models import DataExport
+
+    field_storage = DataExport._meta.get_field("file").storage
+    return {id(s): s for s in (storages["private"], field_storage)}.values()
+
+
+def point_storage_at(storage, folder) -> None:
+    """A file-system storage object writing into `folder` from now on."""
+    storage._location = str(folder)
+    for cached in ("base_location", "location"):
+        storage.__dict__.pop(cached, None)
