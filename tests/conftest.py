@@ -1,5 +1,4 @@
 import contextlib
-import copy
 
 import pytest
 from django.conf import settings as django_settings
@@ -89,13 +88,9 @@ def _resources_of_this_worker_alone(tmp_path_factory):
     also keeps a test run from writing into the checkout's media folders.
     """
     files = tmp_path_factory.mktemp("files")
-    storages = copy.deepcopy(django_settings.STORAGES)
-    storages["private"].setdefault("OPTIONS", {})["location"] = files / "private"
-    overrides = {
-        "MEDIA_ROOT": files / "media",
-        "PRIVATE_MEDIA_ROOT": files / "private",
-        "STORAGES": storages,
-    }
+    # Not a STORAGES override: that would make a new `storages["private"]`, while the models'
+    # file fields keep the object they were given; the one object is pointed at the folder.
+    overrides = {"MEDIA_ROOT": files / "media", "PRIVATE_MEDIA_ROOT": files / "private"}
     cache = django_settings.CACHES["default"]
     if "redis" in cache["BACKEND"].lower():
         overrides["CACHES"] = {
