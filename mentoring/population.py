@@ -271,6 +271,8 @@ def supervision_make_met(*, people, hours, within_months, as_mentor, organisatio
             status=SupervisionSession.CONFIRMED,
             confirmed_at=end,
             logged_at=end,
+            topics=["wellbeing"],
+            summary="<p>A regular supervision session.</p>",
         )
         for mentorship, (start, end) in zip(mentorships, windows, strict=True)
         for n in range(count)
