@@ -402,7 +402,7 @@ def fuzz_world(db, tmp_path):
         override_settings(PASSWORD_HASHERS=w.PASSWORD_HASHERS, PRIVATE_MEDIA_ROOT=private),
         _private_storage_in(private),
     ):
-        yield w.with_data_export(build_world())
+        yield w.with_report_export(w.with_data_export(build_world()))
 
 
 def _who_may(answers: dict[str, str] | None, *outcomes) -> list[str]:
