@@ -102,7 +102,16 @@ def _resources_of_this_worker_alone(tmp_path_factory):
             # Start empty: Redis outlives a run, and what an earlier one left (Wagtail caches its
             # sites' root paths) describes rows that a new test database reuses the ids of.
             caches["default"].clear()
-        yield
+        yield files / "private"
+
+
+@pytest.fixture(autouse=True)
+def _private_files_in_this_workers_folder(_resources_of_this_worker_alone):
+    """Again before each test: a test that overrides STORAGES (the S3 settings, say) leaves a
+    new `storages["private"]` behind it, which would write into the checkout."""
+    for storage in private_file_storages():
+        if storage.__dict__.get("_location") != str(_resources_of_this_worker_alone):
+            point_storage_at(storage, _resources_of_this_worker_alone)
 
 
 @pytest.fixture(autouse=True)
