@@ -391,7 +391,19 @@ def _private_storage():
     return storages["private"]
 
 
-class DataExport(models.Model):
+class ExpiringDownload:
+    """A file made in the background for one person, downloadable until `expires_at`."""
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and timezone.now() >= self.expires_at
+
+    @property
+    def can_download(self) -> bool:
+        return self.status == self.READY and bool(self.file) and not self.is_expired
+
+
+class DataExport(ExpiringDownload, models.Model):
     """A person's request for everything held about them, and the zip made for it.
 
     One request at a time: a second request while one is being prepared is the same request. The
@@ -438,16 +450,8 @@ class DataExport(models.Model):
     def __str__(self):
         return f"Data export for {self.user} requested {self.requested_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at is not None and timezone.now() >= self.expires_at
 
-    @property
-    def can_download(self) -> bool:
-        return self.status == self.READY and bool(self.file) and not self.is_expired
-
-
-class ReportExport(models.Model):
+class ReportExport(ExpiringDownload, models.Model):
     """A spreadsheet of an organisation's records that staff asked for, built in the background.
 
     The person is sent to a page that shows its progress and then a download link. The file lives
@@ -502,14 +506,6 @@ class ReportExport(models.Model):
 
     def __str__(self):
         return f"{self.kind} export for {self.requested_by} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at is not None and timezone.now() >= self.expires_at
-
-    @property
-    def can_download(self) -> bool:
-        return self.status == self.READY and bool(self.file) and not self.is_expired
 
     @property
     def percent_done(self) -> int:
