@@ -107,11 +107,19 @@ def _resources_of_this_worker_alone(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _private_files_in_this_workers_folder(_resources_of_this_worker_alone):
-    """Again before each test: a test that overrides STORAGES (the S3 settings, say) leaves a
-    new `storages["private"]` behind it, which would write into the checkout."""
+    """Again before and after each test: a test that overrides STORAGES (the S3 settings, say)
+    leaves a new `storages["private"]` behind it, which would write into the checkout. After, as
+    well as before, because a module's fixtures are built before the first test's own fixtures
+    run (the permission matrix writes its evidence files then)."""
+    _point_private_storages_at(_resources_of_this_worker_alone)
+    yield
+    _point_private_storages_at(_resources_of_this_worker_alone)
+
+
+def _point_private_storages_at(folder):
     for storage in private_file_storages():
-        if storage.__dict__.get("_location") != str(_resources_of_this_worker_alone):
-            point_storage_at(storage, _resources_of_this_worker_alone)
+        if storage.__dict__.get("_location") != str(folder):
+            point_storage_at(storage, folder)
 
 
 @pytest.fixture(autouse=True)

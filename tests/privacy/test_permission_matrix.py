@@ -31,7 +31,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.signals import request_finished
 from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
@@ -866,33 +865,16 @@ pytestmark = pytest.mark.long  # the world and every persona's answers: a minute
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    private = tmp_path_factory.mktemp("private")
+def world(django_db_setup, django_db_blocker):
+    # Evidence files, certificates and exports go to the worker's own private folder, which
+    # tests/conftest.py points the private storage at before every test.
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=w.PASSWORD_HASHERS, PRIVATE_MEDIA_ROOT=private),
-        _private_storage_in(private),
+        override_settings(PASSWORD_HASHERS=w.PASSWORD_HASHERS),
         transaction.atomic(),
     ):
         yield w.with_report_export(w.with_data_export(build_world()))
         transaction.set_rollback(True)
-
-
-class _private_storage_in:  # noqa: N801 - used as a context manager
-    """Evidence files and certificates go to a temporary folder."""
-
-    def __init__(self, folder):
-        self.storage, self.folder = storages["private"], str(folder)
-
-    def __enter__(self):
-        self.saved = dict(self.storage.__dict__)
-        self.storage._location = self.folder
-        for cached in ("base_location", "location"):
-            self.storage.__dict__.pop(cached, None)
-
-    def __exit__(self, *exc):
-        self.storage.__dict__.clear()
-        self.storage.__dict__.update(self.saved)
 
 
 @pytest.fixture(scope="module")
