@@ -23,6 +23,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from lms.bulk_load import insert_rows
 from lms.dates import add_months
 from lms.models import Membership, Organisation, Role, User
 from mentoring.models import (
@@ -262,20 +263,35 @@ def supervision_make_met(*, people, hours, within_months, as_mentor, organisatio
         for person, (start, _) in zip(people, windows, strict=True)
     )
     count = max(1, math.ceil(hours))
-    SupervisionSession.objects.bulk_create(
-        SupervisionSession(
-            mentorship=mentorship,
-            held_on=timezone.localdate(start + (end - start) * (n + 1) / (count + 1)),
-            duration_minutes=60,
-            format=SessionFormat.IN_PERSON,
-            status=SupervisionSession.CONFIRMED,
-            confirmed_at=end,
-            logged_at=end,
-            topics=["wellbeing"],
-            summary="<p>A regular supervision session.</p>",
-        )
-        for mentorship, (start, end) in zip(mentorships, windows, strict=True)
-        for n in range(count)
+    # Many sessions a person: written as plain rows (`insert_rows`), the summary already clean.
+    insert_rows(
+        SupervisionSession,
+        (
+            "mentorship_id",
+            "held_on",
+            "duration_minutes",
+            "format",
+            "status",
+            "confirmed_at",
+            "logged_at",
+            "topics",
+            "summary",
+        ),
+        (
+            (
+                mentorship.pk,
+                timezone.localdate(start + (end - start) * (n + 1) / (count + 1)),
+                60,
+                SessionFormat.IN_PERSON,
+                SupervisionSession.CONFIRMED,
+                end,
+                end,
+                ["wellbeing"],
+                "<p>A regular supervision session.</p>",
+            )
+            for mentorship, (start, end) in zip(mentorships, windows, strict=True)
+            for n in range(count)
+        ),
     )
 
 

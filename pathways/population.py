@@ -1,8 +1,10 @@
 """Made-up peers in bulk: for the demo, and for measuring pages at the sizes real organisations
 reach.
 
-`generate_population` writes rows with `bulk_create` in batches, because the services cost a
-query or more per row and thousands of people would take many minutes. It writes what the
+`generate_population` writes rows in bulk, a batch of people at a time, because the services
+cost a query or more per row and thousands of people would take many minutes: `bulk_create` for
+the rows whose ids the next table needs, and plain rows (`lms.bulk_load.insert_rows`, no model
+instance per row) for the many that nothing points at. It writes what the
 services would have written: a confirmed `StageDecision` for every stage a person passed (their
 `stage_reached_at` is the last one), an `Enrolment` whose `completed_at` is the latest
 `CourseCompletion`, a refresher date from the course's `validity_months`, a `Certificate` for each
@@ -37,6 +39,7 @@ from django.utils import timezone
 
 from courses.models import Certificate, CourseCompletion, Enrolment, ModuleProgress
 from courses.selectors import live_modules
+from lms.bulk_load import insert_rows
 from lms.dates import add_months
 from lms.models import Membership, Organisation, Role, User
 from pathways.models import (
@@ -511,7 +514,11 @@ def _write(people: list[_Person], context: _Context) -> list[User]:
         user.set_unusable_password()  # made-up people never sign in; hashing would be slow
         users.append(user)
     User.objects.bulk_create(users)
-    Membership.objects.bulk_create(_memberships(people, users, context))
+    insert_rows(
+        Membership,
+        ("user_id", "organisation_id", "role", "active_from"),
+        _memberships(people, users, context),
+    )
     places = [
         PathwayMembership(
             user=user,
@@ -523,23 +530,38 @@ def _write(people: list[_Person], context: _Context) -> list[User]:
         for person, user in zip(people, users, strict=True)
     ]
     PathwayMembership.objects.bulk_create(places)
-    StageDecision.objects.bulk_create(_decisions(people, places, context))
+    insert_rows(
+        StageDecision,
+        (
+            "membership_id",
+            "from_stage_id",
+            "to_stage_id",
+            "outcome",
+            "note",
+            "decided_by_id",
+            "decided_at",
+        ),
+        _decisions(people, places, context),
+    )
     _write_courses(people, users, context)
     _write_evidence(people, users, context)
-    SignOff.objects.bulk_create(
-        SignOff(
-            user=user,
-            competence_id=competence_id,
-            signed_off_at=at,
-            signed_off_by_id=context.coordinator_id,
-        )
-        for person, user in zip(people, users, strict=True)
-        for competence_id, at in person.sign_offs.items()
+    insert_rows(
+        SignOff,
+        ("user_id", "competence_id", "signed_off_at", "signed_off_by_id"),
+        (
+            (user.pk, competence_id, at, context.coordinator_id)
+            for person, user in zip(people, users, strict=True)
+            for competence_id, at in person.sign_offs.items()
+        ),
     )
-    WellbeingPause.objects.bulk_create(
-        WellbeingPause(user=user, started_at=started, ended_at=ended)
-        for person, user in zip(people, users, strict=True)
-        for started, ended in person.pauses
+    insert_rows(
+        WellbeingPause,
+        ("user_id", "started_at", "ended_at"),
+        (
+            (user.pk, started, ended)
+            for person, user in zip(people, users, strict=True)
+            for started, ended in person.pauses
+        ),
     )
     _write_made_up(people, users, context)
     return users
@@ -561,42 +583,30 @@ def _write_made_up(people, users, context) -> None:
         )
 
 
-def _memberships(people, users, context) -> list[Membership]:
-    rows = []
+def _memberships(people, users, context):
+    """(user_id, organisation_id, role, active_from) rows: a peer's, and a mentor's as well."""
+    organisation_id = context.organisation.pk
     for person, user in zip(people, users, strict=True):
-        joined = timezone.localdate(person.reached[0])
-        rows.append(
-            Membership(
-                user=user, organisation=context.organisation, role=Role.PEER, active_from=joined
-            )
-        )
+        yield (user.pk, organisation_id, Role.PEER, timezone.localdate(person.reached[0]))
         if person.mentor:
-            rows.append(
-                Membership(
-                    user=user,
-                    organisation=context.organisation,
-                    role=Role.MENTOR,
-                    active_from=timezone.localdate(person.reached[-1]),
-                )
-            )
-    return rows
+            yield (user.pk, organisation_id, Role.MENTOR, timezone.localdate(person.reached[-1]))
 
 
-def _decisions(people, places, context) -> list[StageDecision]:
+def _decisions(people, places, context):
     stages = context.plan.stages
-    return [
-        StageDecision(
-            membership=place,
-            from_stage=stages[before],
-            to_stage=stages[after],
-            outcome=outcome,
-            note=note,
-            decided_by_id=context.coordinator_id,
-            decided_at=at,
+    return (
+        (
+            place.pk,
+            stages[before].pk,
+            stages[after].pk,
+            outcome,
+            note,
+            context.coordinator_id,
+            at,
         )
         for person, place in zip(people, places, strict=True)
         for before, after, outcome, at, note in person.decisions
-    ]
+    )
 
 
 def _write_courses(people, users, context) -> None:
@@ -617,16 +627,15 @@ def _write_courses(people, users, context) -> None:
             )
             records.append(record)
     Enrolment.objects.bulk_create(enrolments)
-    ModuleProgress.objects.bulk_create(
-        ModuleProgress(
-            enrolment=enrolment,
-            module_id=module_id,
-            visited_at=visited,
-            finished_at=completed,  # a generated peer says they finished as the module completes
-            completed_at=completed,
-        )
-        for enrolment, record in zip(enrolments, records, strict=True)
-        for module_id, visited, completed in record.progress
+    insert_rows(
+        ModuleProgress,
+        ("enrolment_id", "module_id", "visited_at", "finished_at", "completed_at"),
+        # A generated peer says they finished a module as it completes.
+        (
+            (enrolment.pk, module_id, visited, completed, completed)
+            for enrolment, record in zip(enrolments, records, strict=True)
+            for module_id, visited, completed in record.progress
+        ),
     )
     completions = [
         CourseCompletion(
@@ -636,17 +645,21 @@ def _write_courses(people, users, context) -> None:
         for at in record.completions
     ]
     CourseCompletion.objects.bulk_create(completions)
-    Certificate.objects.bulk_create(
-        Certificate(
-            completion=completion,
-            user_id=completion.enrolment.user_id,
-            course_id=completion.enrolment.course_id,
-            code=secrets.token_urlsafe(18),
-            issued_at=completion.completed_at,
-            expires_at=completion.refresher_due_at,
-        )
-        for completion, record in zip(completions, _per_completion(records), strict=True)
-        if record.course.certificate
+    insert_rows(
+        Certificate,
+        ("completion_id", "user_id", "course_id", "code", "issued_at", "expires_at"),
+        (
+            (
+                completion.pk,
+                completion.enrolment.user_id,
+                completion.enrolment.course_id,
+                secrets.token_urlsafe(18),
+                completion.completed_at,
+                completion.refresher_due_at,
+            )
+            for completion, record in zip(completions, _per_completion(records), strict=True)
+            if record.course.certificate
+        ),
     )
 
 
@@ -674,16 +687,14 @@ def _write_evidence(people, users, context) -> None:
             )
             records.append(record)
     Evidence.objects.bulk_create(evidence)
-    EvidenceReview.objects.bulk_create(
-        EvidenceReview(
-            evidence=item,
-            reviewer_id=context.coordinator_id,
-            outcome=record.status,
-            note=record.note,
-            reviewed_at=record.reviewed_at,
-        )
-        for item, record in zip(evidence, records, strict=True)
-        if record.reviewed_at is not None
+    insert_rows(
+        EvidenceReview,
+        ("evidence_id", "reviewer_id", "outcome", "note", "reviewed_at"),
+        (
+            (item.pk, context.coordinator_id, record.status, record.note, record.reviewed_at)
+            for item, record in zip(evidence, records, strict=True)
+            if record.reviewed_at is not None
+        ),
     )
 
 
