@@ -4,8 +4,18 @@ organisation and costs a fixed number of queries however much data there is."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import DenseRank, Substr
 from django.utils import timezone
 
 from courses.models import (
@@ -559,48 +569,103 @@ def _moved_past(records, organisation, soon) -> list[int]:
     ]
 
 
-def _by_organisation(queryset, organisations, user_path: str):
-    """Rows of `queryset` paired with each organisation (in `organisations`) that the row's
-    person belongs to today, as (organisation id, row id) without duplicates."""
-    active = Membership.objects.active().filter(organisation__in=organisations)
-    return (
-        queryset.filter(**{f"{user_path}__memberships__in": active})
-        .values_list(f"{user_path}__memberships__organisation_id", "pk")
-        .distinct()
-    )
-
-
 @dataclass
 class OrganisationLearning:
     organisation: Organisation
     completions_this_month: int = 0
-    refreshers_overdue: list = field(default_factory=list)  # longest overdue first
-    refreshers_due: list = field(default_factory=list)  # due in the window, soonest first
+    overdue_count: int = 0
+    due_count: int = 0
+    refreshers_overdue: list = field(default_factory=list)  # the first few, longest overdue first
+    refreshers_due: list = field(default_factory=list)  # the first few due, soonest first
 
 
 def learning_summaries(*, organisations: list[Organisation], refreshers_shown: int = 5):
-    """Completions this month, refreshers overdue and refreshers due within 30 days for several
-    organisations, in four queries however many organisations and people there are. Dates are
-    the clock's: a pause moves a refresher later, maybe out of the window."""
+    """Completions this month, and refreshers overdue and due within 30 days (how many, and the
+    first `refreshers_shown` of each) for several organisations. Dates are the clock's: a pause
+    moves a refresher later, maybe out of the window.
+
+    Counted in SQL, and only the rows shown are loaded, in a fixed number of queries however many
+    organisations and people there are: the coordinator's home page shows this. People with a
+    pause are the only ones whose dates can differ from the stored ones; only their rows are
+    clocked one by one.
+    """
+    now = timezone.now()
     summaries = {o.pk: OrganisationLearning(o) for o in organisations}
-    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    this_month = CourseCompletion.objects.filter(completed_at__gte=start)
-    for organisation_id, _ in _by_organisation(this_month, organisations, "enrolment__user"):
-        summaries[organisation_id].completions_this_month += 1
-    due = list(_by_organisation(_refreshers_due_queryset(), organisations, "enrolment__user"))
-    completions = _refreshers_due_queryset().filter(pk__in={pk for _, pk in due}).in_bulk()
-    clock_refreshers(completions.values())
-    ordered = overdue_first(due, lambda row: completions[row[1]].refresher)
-    for organisation_id, pk in ordered:
-        completion = completions[pk]
-        if completion.refresher.overdue:
-            summaries[organisation_id].refreshers_overdue.append(completion)
-        elif completion.refresher.soon:
-            summaries[organisation_id].refreshers_due.append(completion)
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    this_month = _per_organisation(
+        CourseCompletion.objects.filter(completed_at__gte=month_start), organisations
+    )
+    for row in this_month.values("organisation_id").annotate(n=Count("pk", distinct=True)):
+        summaries[row["organisation_id"]].completions_this_month = row["n"]
+
+    window = _per_organisation(_refreshers_due_queryset(now=now), organisations)
+    clock = clock_for(People(query=window.values("enrolment__user_id")), now)
+    paused = list(clock.pauses)
+    settled = window.exclude(enrolment__user_id__in=paused)
+    overdue, due = Q(refresher_due_at__lte=now), Q(refresher_due_at__gt=now)
+    counts = settled.values("organisation_id").annotate(
+        overdue=Count("pk", distinct=True, filter=overdue),
+        due=Count("pk", distinct=True, filter=due),
+    )
+    for row in counts:
+        summaries[row["organisation_id"]].overdue_count = row["overdue"]
+        summaries[row["organisation_id"]].due_count = row["due"]
+    rows = [
+        *_first_of_each(settled.filter(overdue), refreshers_shown),
+        *_first_of_each(settled.filter(due), refreshers_shown),
+        *(window.filter(enrolment__user_id__in=paused) if paused else []),
+    ]
+    clock_refreshers(rows, clock=clock)
+    for row in overdue_first(_once_each(rows), _refresher):
+        summary, moved = summaries[row.organisation_id], row.enrolment.user_id in clock.pauses
+        if row.refresher.overdue:
+            summary.overdue_count += moved
+            summary.refreshers_overdue.append(row)
+        elif row.refresher.soon:
+            summary.due_count += moved
+            summary.refreshers_due.append(row)
+    for summary in summaries.values():
+        del summary.refreshers_overdue[refreshers_shown:]
+        del summary.refreshers_due[refreshers_shown:]
     return list(summaries.values())
 
 
-def _refreshers_due_queryset(days: int = REFRESHER_WARNING_DAYS):
+def _per_organisation(completions, organisations):
+    """Each completion once for each organisation (of `organisations`) its person belongs to
+    today, as `organisation_id`; a person with two roles there comes twice (count distinct)."""
+    active = Membership.objects.active().filter(organisation__in=organisations)
+    return completions.filter(enrolment__user__memberships__in=active).annotate(
+        organisation_id=F("enrolment__user__memberships__organisation_id")
+    )
+
+
+def _first_of_each(completions, shown: int):
+    """The first `shown` completions of each organisation by stored date. A dense rank, so that
+    the copies of one completion (a person with two roles) share a place."""
+    place = Window(
+        DenseRank(),
+        partition_by=F("organisation_id"),
+        order_by=[F("refresher_due_at").asc(), F("pk").asc()],
+    )
+    return completions.annotate(place=place).filter(place__lte=shown)
+
+
+def _once_each(rows):
+    """Each completion once for each organisation."""
+    seen, unique = set(), []
+    for row in rows:
+        key = (row.organisation_id, row.pk)
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    return unique
+
+
+def _refresher(completion) -> Due:
+    return completion.refresher
+
+
+def _refreshers_due_queryset(days: int = REFRESHER_WARNING_DAYS, now=None):
     latest = (
         CourseCompletion.objects.filter(enrolment=OuterRef("enrolment"))
         .order_by("-completed_at")
@@ -608,7 +673,7 @@ def _refreshers_due_queryset(days: int = REFRESHER_WARNING_DAYS):
     )
     return CourseCompletion.objects.filter(
         enrolment__completed_at__isnull=False,
-        refresher_due_at__lte=timezone.now() + timedelta(days=days),
+        refresher_due_at__lte=(now or timezone.now()) + timedelta(days=days),
         pk=Subquery(latest),
     ).select_related("enrolment__user", "enrolment__course")
 

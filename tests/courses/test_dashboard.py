@@ -6,12 +6,14 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db.models.signals import post_init
 from django.utils import dateformat, timezone
 
 from courses.models import CourseCompletion
 from courses.selectors import live_modules
 from courses.services import enrolment_create, module_finish
 from lms.models import Role
+from pathways.models import WellbeingPause
 from tests.courses.builders import course_index, make_course
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.querycount import assert_queries_do_not_grow
@@ -277,3 +279,94 @@ def test_coordinator_dashboard_runs_the_same_number_of_queries_for_1_and_4_organ
     page = client.get("/").content.decode()
     assert page.count("3 courses completed this month.") == 4
     assert page.count("3 refreshers due in the next 30 days:") == 4
+
+
+# --- Many people: counts from the database, the first five shown ------------------------------
+
+
+def _people_due(course, organisation, days_from_now):
+    """One new person of `organisation` a refresher, due `days` from now, for each day given."""
+    people = []
+    for days in days_from_now:
+        person = MembershipFactory(organisation=organisation).user
+        _enrol(person, course, modules_done=1)
+        CourseCompletion.objects.filter(enrolment__user=person).update(
+            refresher_due_at=timezone.now() + timedelta(days=days)
+        )
+        people.append(person)
+    return people
+
+
+def test_many_refreshers_show_the_first_five_of_each_and_the_true_counts(client, personas):
+    course = make_course("Safe Practice", modules=1, validity_months=12)
+    overdue = _people_due(course, personas.home, [-1, -9, -3, -7, -2, -5, -8])
+    due = _people_due(course, personas.home, [20, 4, 12, 8, 16, 2])
+    _people_due(course, personas.home, [45])  # later than 30 days: in neither
+
+    page = _dashboard(client, personas.coordinator)
+    soup = BeautifulSoup(_panel(page, ORGANISATION_PANEL), "html.parser")
+
+    listed = {
+        kind: [li.get_text(" ").split(":")[0] for li in soup.select(f"[data-list={kind}] li")]
+        for kind in ("refreshers-overdue", "refreshers-due")
+    }
+    # Longest overdue first; soonest due first.
+    by_days = dict(zip([-1, -9, -3, -7, -2, -5, -8], overdue, strict=True))
+    assert listed["refreshers-overdue"] == [by_days[d].display_name for d in (-9, -8, -7, -5, -3)]
+    by_days = dict(zip([20, 4, 12, 8, 16, 2], due, strict=True))
+    assert listed["refreshers-due"] == [by_days[d].display_name for d in (2, 4, 8, 12, 16)]
+    words = _words(str(soup))
+    assert "7 refreshers overdue:" in words and "See all 7 refreshers overdue" in words
+    assert "6 refreshers due in the next 30 days:" in words and "See all 6 refreshers due" in words
+
+
+def test_a_pause_moves_a_refresher_out_of_the_counts_and_a_second_role_counts_once(
+    client, personas
+):
+    course = make_course("Safe Practice", modules=1, validity_months=12)
+    paused, mentor, plain = _people_due(course, personas.home, [-2, 5, 6])
+    MembershipFactory(user=mentor, organisation=personas.home, role=Role.MENTOR)
+    # Paused for 40 days since completing: the overdue refresher moves 40 days later, past the
+    # 30-day window.
+    completed = timezone.now() - timedelta(days=100)
+    CourseCompletion.objects.filter(enrolment__user=paused).update(completed_at=completed)
+    WellbeingPause.objects.create(
+        user=paused, started_at=completed, ended_at=completed + timedelta(days=40)
+    )
+
+    words = _words(_panel(_dashboard(client, personas.coordinator), ORGANISATION_PANEL))
+
+    assert paused.display_name not in words, words
+    assert "overdue" not in words
+    assert "2 refreshers due in the next 30 days:" in words
+    assert words.count(mentor.display_name) == 1
+
+
+def test_coordinator_dashboard_runs_the_same_number_of_queries_for_3_and_15_refreshers(
+    client, personas, django_assert_num_queries
+):
+    course = make_course("Safe Practice", modules=1, validity_months=12)
+    _people_due(course, personas.home, [-4, 3, 9])
+    WellbeingPause.objects.create(user=personas.peer, started_at=timezone.now())
+    client.force_login(personas.coordinator)
+
+    assert_queries_do_not_grow(
+        django_assert_num_queries,
+        lambda: client.get("/"),
+        lambda: _people_due(course, personas.home, [-6, -1, 2, 4, 5, 7, 10, 11, 13, 14, 15, 16]),
+    )
+
+    loaded = []
+    post_init.connect(
+        lambda instance, **_: loaded.append(instance.pk),
+        sender=CourseCompletion,
+        weak=False,
+        dispatch_uid="count-loaded",
+    )
+    try:
+        words = _words(_panel(_dashboard(client, personas.coordinator), ORGANISATION_PANEL))
+    finally:
+        post_init.disconnect(sender=CourseCompletion, dispatch_uid="count-loaded")
+    assert "3 refreshers overdue:" in words and "12 refreshers due in the next 30 days:" in words
+    # Only the rows shown are loaded (3 overdue and the first 5 due), not all 15.
+    assert len(loaded) == 8
