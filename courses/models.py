@@ -358,13 +358,34 @@ class CourseCompletion(models.Model):
     refresher_due_at = models.DateTimeField(
         null=True, blank=True, help_text="Empty when the course never needs a refresher."
     )
+    # The enrolment's most recent completion, the one whose refresher counts. Kept by `save`
+    # (adding a newer round's completion marks the older ones), so the refreshers coming up
+    # are read from one small index instead of a newest-of-its-enrolment subquery per row.
+    is_latest = models.BooleanField(default=True, editable=False)
 
     class Meta:
         ordering = ["-completed_at"]
-        indexes = [models.Index(fields=["completed_at"]), models.Index(fields=["refresher_due_at"])]
+        indexes = [
+            models.Index(fields=["completed_at"]),
+            models.Index(fields=["refresher_due_at"]),
+            models.Index(
+                fields=["refresher_due_at"],
+                condition=models.Q(is_latest=True),
+                name="courses_latest_refresher_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.enrolment} completed {self.completed_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            others = CourseCompletion.objects.filter(enrolment_id=self.enrolment_id)
+            if others.filter(completed_at__gt=self.completed_at).exists():
+                self.is_latest = False  # history added after a later round
+            else:
+                others.filter(is_latest=True).update(is_latest=False)
+        super().save(*args, **kwargs)
 
 
 def _private_storage():

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -599,25 +601,28 @@ def learning_summaries(*, organisations: list[Organisation], refreshers_shown: i
         summaries[row["organisation_id"]].completions_this_month = row["n"]
 
     window = _per_organisation(_refreshers_due_queryset(now=now), organisations)
-    clock = clock_for(People(query=window.values("enrolment__user_id")), now)
+    people = Membership.objects.active().filter(organisation__in=organisations)
+    clock = clock_for(People(query=people.values("user_id")), now)
     paused = list(clock.pauses)
     settled = window.exclude(enrolment__user_id__in=paused)
-    overdue, due = Q(refresher_due_at__lte=now), Q(refresher_due_at__gt=now)
     counts = settled.values("organisation_id").annotate(
-        overdue=Count("pk", distinct=True, filter=overdue),
-        due=Count("pk", distinct=True, filter=due),
+        overdue=Count("pk", distinct=True, filter=Q(refresher_due_at__lte=now)),
+        due=Count("pk", distinct=True, filter=Q(refresher_due_at__gt=now)),
     )
     for row in counts:
         summaries[row["organisation_id"]].overdue_count = row["overdue"]
         summaries[row["organisation_id"]].due_count = row["due"]
-    rows = [
-        *_first_of_each(settled.filter(overdue), refreshers_shown),
-        *_first_of_each(settled.filter(due), refreshers_shown),
-        *(window.filter(enrolment__user_id__in=paused) if paused else []),
-    ]
-    clock_refreshers(rows, clock=clock)
-    for row in overdue_first(_once_each(rows), _refresher):
-        summary, moved = summaries[row.organisation_id], row.enrolment.user_id in clock.pauses
+    shown = _first_of_each(settled, now=now, shown=refreshers_shown)
+    if paused:
+        shown += list(
+            window.filter(enrolment__user_id__in=paused).values_list("organisation_id", "pk")
+        )
+    rows = _refreshers_due_queryset(now=now).in_bulk({pk for _, pk in shown})
+    clock_refreshers(rows.values(), clock=clock)
+    by_date = sorted(set(shown), key=lambda pair: (rows[pair[1]].refresher_due_at, pair[1]))
+    for organisation_id, pk in overdue_first(by_date, lambda pair: rows[pair[1]].refresher):
+        summary, row = summaries[organisation_id], rows[pk]
+        moved = row.enrolment.user_id in clock.pauses
         if row.refresher.overdue:
             summary.overdue_count += moved
             summary.refreshers_overdue.append(row)
@@ -639,42 +644,26 @@ def _per_organisation(completions, organisations):
     )
 
 
-def _first_of_each(completions, shown: int):
-    """The first `shown` completions of each organisation by stored date. A dense rank, so that
-    the copies of one completion (a person with two roles) share a place."""
+def _first_of_each(completions, *, now, shown: int) -> list[tuple[int, int]]:
+    """(organisation id, completion id) of the first `shown` overdue and the first `shown` due
+    of each organisation, by stored date: ranked in the database over ids alone, the rows
+    themselves loaded afterwards. A dense rank, so that the copies of one completion (a person
+    with two roles) share a place."""
+    overdue = Q(refresher_due_at__lte=now)
     place = Window(
         DenseRank(),
-        partition_by=F("organisation_id"),
+        partition_by=[F("organisation_id"), ExpressionWrapper(overdue, BooleanField())],
         order_by=[F("refresher_due_at").asc(), F("pk").asc()],
     )
-    return completions.annotate(place=place).filter(place__lte=shown)
-
-
-def _once_each(rows):
-    """Each completion once for each organisation."""
-    seen, unique = set(), []
-    for row in rows:
-        key = (row.organisation_id, row.pk)
-        if key not in seen:
-            seen.add(key)
-            unique.append(row)
-    return unique
-
-
-def _refresher(completion) -> Due:
-    return completion.refresher
+    ranked = completions.annotate(place=place).filter(place__lte=shown)
+    return list(ranked.values_list("organisation_id", "pk").distinct())
 
 
 def _refreshers_due_queryset(days: int = REFRESHER_WARNING_DAYS, now=None):
-    latest = (
-        CourseCompletion.objects.filter(enrolment=OuterRef("enrolment"))
-        .order_by("-completed_at")
-        .values("pk")[:1]
-    )
     return CourseCompletion.objects.filter(
         enrolment__completed_at__isnull=False,
         refresher_due_at__lte=(now or timezone.now()) + timedelta(days=days),
-        pk=Subquery(latest),
+        is_latest=True,
     ).select_related("enrolment__user", "enrolment__course")
 
 

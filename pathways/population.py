@@ -639,10 +639,13 @@ def _write_courses(people, users, context) -> None:
     )
     completions = [
         CourseCompletion(
-            enrolment=enrolment, completed_at=at, refresher_due_at=_due(at, record.course)
+            enrolment=enrolment,
+            completed_at=at,
+            refresher_due_at=_due(at, record.course),
+            is_latest=round_ == len(record.completions),  # rounds are in order
         )
         for enrolment, record in zip(enrolments, records, strict=True)
-        for at in record.completions
+        for round_, at in enumerate(record.completions, start=1)
     ]
     CourseCompletion.objects.bulk_create(completions)
     insert_rows(
