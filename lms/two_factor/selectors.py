@@ -9,7 +9,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lms.models import Organisation, User
-from lms.selectors import roles_for_user
+from lms.selectors import active_memberships, remember_roles, roles_for_user
 
 
 @dataclass(frozen=True)
@@ -23,27 +23,44 @@ class SignInFacts:
 
 
 def sign_in_facts(*, user: User) -> SignInFacts:
-    """Both facts in one query, remembered on this request's user object (like their roles):
-    a device confirmed or a group given mid-request counts from the next request."""
+    """Both facts in one query, with the person's roles today when nothing has read those yet,
+    remembered on this request's user object (like their roles): a device confirmed or a group
+    given mid-request counts from the next request."""
     cached = getattr(user, "_sign_in_facts", None)
     if cached is not None:
         return cached
-    may_open_admin = Permission.objects.filter(
-        content_type__app_label="wagtailadmin", codename="access_admin"
-    ).filter(Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")))
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
-            admin_by_permission=Exists(may_open_admin),
+    row = None
+    if user.is_authenticated and getattr(user, "_roles_for_user", None) is None:
+        # Every page asks for the person's roles too: read them in the same query, as
+        # `roles_for_user` would (a person with no membership today gets no row, so their facts
+        # are read on their own below).
+        memberships = list(
+            active_memberships(user=user).annotate(**_facts_about(OuterRef("user_id")))
         )
-        .get()
-    )
+        remember_roles(user=user, memberships=memberships)
+        if memberships:
+            row = {name: getattr(memberships[0], name) for name in SIGN_IN_FACTS}
+    if row is None:
+        row = User.objects.filter(pk=user.pk).values(**_facts_about(OuterRef("pk"))).get()
     user._sign_in_facts = SignInFacts(
         has_two_factor=row["has_two_factor"],
         admin_by_permission=user.is_active and row["admin_by_permission"],
     )
     return user._sign_in_facts
+
+
+SIGN_IN_FACTS = ("has_two_factor", "admin_by_permission")
+
+
+def _facts_about(person) -> dict:
+    """The two facts as annotations, about the user `person` refers to."""
+    may_open_admin = Permission.objects.filter(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    ).filter(Q(user=person) | Q(group__user=person))
+    return {
+        "has_two_factor": Exists(TOTPDevice.objects.filter(user=person, confirmed=True)),
+        "admin_by_permission": Exists(may_open_admin),
+    }
 
 
 def confirmed_device(*, user: User) -> TOTPDevice | None:
