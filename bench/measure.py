@@ -119,7 +119,7 @@ def _fetch(client: Client, url: str) -> dict:
     which this process never calls (no context is copied). If anything it flatters the page: it
     keeps the database connection between requests, where a web worker with the default
     `DB_CONN_MAX_AGE=0` closes it after each response and opens it again. On the 5,000-peer
-    SQLite database the module page cost about 25 ms CPU through the client, 29 ms through
+    SQLite database the module page cost about 26 ms CPU through the client, 28 ms through
     `WSGIHandler` keeping the connection and 32 ms reconnecting each request (medians of 90)."""
     with CaptureQueriesContext(connection) as captured:
         started, cpu_started = time.perf_counter(), time.process_time()
