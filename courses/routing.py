@@ -21,20 +21,38 @@ def paths_above(page: Page) -> list[str]:
 
 
 def with_restriction_flags(pages: QuerySet, *, parent: Page) -> QuerySet:
-    """Mark each child of `parent` with `view_restricted` (a restriction applies to viewing it,
-    as `Page.get_view_restrictions` finds them: on the page or an ancestor, through the page an
-    alias copies) and `in_private_section` (`PageQuerySet.public()` would leave it out: a
-    restriction on the page or an ancestor, by path)."""
+    """Mark each child of `parent` with `view_restricted`: a restriction applies to viewing it,
+    as `Page.get_view_restrictions` finds them (on the page or an ancestor, through the page an
+    alias copies)."""
     above = paths_above(parent)
-    # One subquery each (rather than one per place a restriction can sit): building the SQL
-    # costs a request more CPU than running it.
+    # One subquery (rather than one per place a restriction can sit): building the SQL costs a
+    # request more CPU than running it.
     on_page_or_above = Q(page__path__in=above) | Q(page=OuterRef("pk"))
     through_alias = Q(page__aliases__path__in=above) | Q(page=OuterRef("alias_of_id"))
     restrictions = PageViewRestriction.objects.order_by()
     return pages.annotate(
-        view_restricted=Exists(restrictions.filter(on_page_or_above | through_alias)),
-        in_private_section=Exists(restrictions.filter(on_page_or_above)),
+        view_restricted=Exists(restrictions.filter(on_page_or_above | through_alias))
     )
+
+
+def mark_private_sections(pages: list[Page], *, parent: Page) -> None:
+    """Mark each child of `parent` (fetched by `with_restriction_flags`) with
+    `in_private_section`: `PageQuerySet.public()` would leave it out (a restriction on the page
+    or an ancestor, by path). Only a page with `view_restricted` can be in one, so this asks
+    the database only when some page has a restriction."""
+    restricted = [page for page in pages if page.view_restricted]
+    for page in pages:
+        page.in_private_section = False
+    if not restricted:
+        return
+    above = set(paths_above(parent))
+    restricted_paths = set(
+        PageViewRestriction.objects.filter(
+            Q(page__path__in=above) | Q(page__in=[page.pk for page in restricted])
+        ).values_list("page__path", flat=True)
+    )
+    for page in restricted:
+        page.in_private_section = bool(restricted_paths & (above | {page.path}))
 
 
 class FlaggedRestrictionsMixin:
@@ -53,11 +71,11 @@ def route_below_course_index(index, request, path_components):
 
     if not path_components or len(path_components) > 2:
         return Page.route(index, request, path_components)
-    course = (
-        with_restriction_flags(CoursePage.objects.child_of(index), parent=index)
-        .filter(slug=path_components[0])
-        .first()
-    )
+    courses = CoursePage.objects.child_of(index)
+    if len(path_components) == 1:
+        # Only a page that is served needs its flags: a module's cover the course above it.
+        courses = with_restriction_flags(courses, parent=index)
+    course = courses.filter(slug=path_components[0]).first()
     if course is None:
         raise Http404
     course._cached_parent_obj = index  # treebeard's get_parent() reads it: no query
@@ -71,6 +89,7 @@ def route_below_course_index(index, request, path_components):
     )
     for module in modules:
         module._cached_parent_obj = course
+    mark_private_sections(modules, parent=course)
     course.routed_live_modules = [module for module in modules if not module.in_private_section]
     module = next((m for m in modules if m.slug == path_components[1]), None)
     if module is None:  # a draft (a 404), or a page of another kind: Wagtail's own route

@@ -272,10 +272,12 @@ def enrolment_with_progress_for(
         .select_related("enrolment")
         .order_by()
     )
-    if not rows:
-        enrolment = Enrolment.objects.filter(user=user, course=course).first()
-        return enrolment, {}
-    enrolment = rows[0].enrolment
+    enrolment = (
+        rows[0].enrolment if rows else Enrolment.objects.filter(user=user, course=course).first()
+    )
+    if enrolment is None:
+        return None, {}
+    enrolment.user = user  # whose it is: asking for its mentor or reflections needs no query
     for row in rows:
         row.enrolment = enrolment  # one object, however many rows brought it
     return enrolment, {row.module_id: row for row in rows}

@@ -8,6 +8,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.files.storage import storages
 from django.db import models
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -620,6 +621,20 @@ class HomePage(Page):
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
     template = "lms/home_page.html"
+
+    def route(self, request, path_components):
+        """As Wagtail routes, but a child that is only a step on the way to a deeper page (the
+        course catalogue, on the way to a course or a module) becomes its own kind of page
+        without reading its own fields: one query fewer, and a field it does need is read when
+        it is first used. Its own page, or a missing one, is routed exactly as Wagtail does."""
+        if len(path_components) < 2:
+            return super().route(request, path_components)
+        try:
+            child = self.get_children().get(slug=path_components[0])
+        except Page.DoesNotExist as error:
+            raise Http404 from error
+        child._cached_parent_obj = self  # treebeard's get_parent() reads it: no query
+        return child.specific_deferred.route(request, path_components[1:])
 
     def get_context(self, request, *args, **kwargs):
         from lms.dashboard import panels_for_request

@@ -41,9 +41,21 @@ def roles_for_user(*, user: User) -> list[OrganisationRoles]:
     cached = getattr(user, "_roles_for_user", None)
     if cached is not None:
         return cached
+    return remember_roles(user=user, memberships=active_memberships(user=user))
+
+
+def active_memberships(*, user: User) -> QuerySet[Membership]:
+    """The person's memberships today, each with its organisation: what `roles_for_user` reads
+    (`lms.two_factor.selectors.sign_in_facts` reads the same rows with its facts)."""
+    return Membership.objects.active().filter(user=user).select_related("organisation")
+
+
+def remember_roles(*, user: User, memberships) -> list[OrganisationRoles]:
+    """The roles in these memberships (`active_memberships`), remembered on this request's
+    user object as `roles_for_user` answers them."""
     by_organisation: dict[int, set[str]] = defaultdict(set)
     organisations: dict[int, Organisation] = {}
-    for membership in Membership.objects.active().filter(user=user).select_related("organisation"):
+    for membership in memberships:
         organisations[membership.organisation_id] = membership.organisation
         by_organisation[membership.organisation_id].add(membership.role)
     result = [
