@@ -206,7 +206,9 @@ class KeptFigures:
         return self.kept.aggregate(
             **{f"at_{stage.pk}": Count("pk", filter=Q(stage_id=stage.pk)) for stage in self.stages},
             ready=Count("pk", filter=ready_now_q(self.now)),
-            placed=Count("user_id", distinct=True),
+            # One place per person on each pathway (`pathways_one_place_each`), so on one
+            # pathway the places are the people, counted without sorting them.
+            placed=Count("user_id", distinct=len(self.pathways) > 1),
         )
 
     @cached_property
@@ -430,16 +432,14 @@ class KeptFigures:
 
     def _places_of(self, user_ids: list[int]) -> dict[int, tuple]:
         """Each person's kept place (their most recent, if on two of these pathways)."""
-        # These people are of the workforce already: found by their ids, not by the workforce.
-        rows = KeptReadiness.objects.filter(
-            user_id__in=user_ids, pathway_id__in=list(self.pathways)
-        )
-        if self._stage_id:
-            rows = rows.filter(stage_id=self._stage_id)
+        # These people are of the workforce already: their places are found by their ids
+        # alone (the index on `user`), and those on other pathways or stages left out here.
         rows = (
-            rows.annotate(met_count=_met_count(self.now), ready_at_now=ready_now(self.now))
+            KeptReadiness.objects.filter(user_id__in=user_ids)
+            .annotate(met_count=_met_count(self.now), ready_at_now=ready_now(self.now))
             .order_by("membership__joined_at", "pk")
             .values_list(
+                "pathway_id",
                 "user_id",
                 "stage_id",
                 "next_stage_id",
@@ -448,7 +448,11 @@ class KeptFigures:
                 "ready_at_now",
             )
         )
-        return {row[0]: row[1:] for row in rows}
+        return {
+            row[1]: row[2:]
+            for row in rows
+            if row[0] in self.pathways and (not self._stage_id or row[2] == self._stage_id)
+        }
 
     def _person_row(self, person: PersonRef, paused: bool, place) -> PersonRow:
         if place is None:
