@@ -192,18 +192,32 @@ class KeptFigures:
 
     @cached_property
     def people_count(self) -> int:
-        return self.people.count()
+        if self.filtered:
+            return self.people.count()
+        # Everyone in the workforce: counted from the memberships alone, without the people.
+        return self.workforce.aggregate(n=Count("user_id", distinct=True))["n"]
 
     # --- Headcount ----------------------------------------------------------------------------
 
     @cached_property
+    def _place_counts(self) -> dict[str, int]:
+        """How many kept places at each stage, how many of them ready now, and how many people
+        have one: one pass over the kept rows, counted in SQL."""
+        return self.kept.aggregate(
+            **{f"at_{stage.pk}": Count("pk", filter=Q(stage_id=stage.pk)) for stage in self.stages},
+            ready=Count("pk", filter=ready_now_q(self.now)),
+            # One place per person on each pathway (`pathways_one_place_each`), so on one
+            # pathway the places are the people, counted without sorting them.
+            placed=Count("user_id", distinct=len(self.pathways) > 1),
+        )
+
+    @cached_property
     def headcount(self) -> list[tuple[str, int]]:
-        by_stage = self.kept.values("stage_id").annotate(n=Count("pk"))
-        counts = dict(by_stage.values_list("stage_id", "n"))
-        rows = [(stage.title, counts.get(stage.pk, 0)) for stage in self.stages]
+        counts = self._place_counts
+        rows = [(stage.title, counts[f"at_{stage.pk}"]) for stage in self.stages]
         if not self.filtered:
-            on_pathway = KeptReadiness.objects.filter(pathway_id__in=list(self.pathways))
-            off = self.people.exclude(pk__in=on_pathway.values("user_id")).count()
+            # Unfiltered, the kept rows are those of everyone on one of these pathways.
+            off = self.people_count - counts["placed"]
             if off:
                 rows.append(("Not on a pathway yet", off))
         return rows
@@ -220,7 +234,7 @@ class KeptFigures:
 
     @cached_property
     def ready_count(self) -> int:
-        return self._ready_rows.count()
+        return self._place_counts["ready"]
 
     @cached_property
     def ready(self) -> list[Listed]:
@@ -232,8 +246,14 @@ class KeptFigures:
         latest = StageDecision.objects.filter(membership=OuterRef("membership_id")).order_by(
             "-decided_at", "-pk"
         )
+        by_name = (Lower("user__display_name"), "user_id")
+        rows = self._ready_rows
+        if limit:
+            # The latest decision is looked up for the people shown, not for everyone ready.
+            shown = rows.order_by(*by_name).values("pk")[:limit]
+            rows = KeptReadiness.objects.filter(pk__in=shown)
         rows = (
-            self._ready_rows.order_by(Lower("user__display_name"), "user_id")
+            rows.order_by(*by_name)
             .annotate(
                 decision_outcome=Subquery(latest.values("outcome")[:1]),
                 decision_at=Subquery(latest.values("decided_at")[:1]),
@@ -248,7 +268,7 @@ class KeptFigures:
                 "decision_at",
             )
         )
-        rows = rows[:limit] if limit else rows.iterator(chunk_size=2000)
+        rows = rows if limit else rows.iterator(chunk_size=2000)
         return (
             Listed(
                 user=PersonRef(uid, name, email),
@@ -265,14 +285,7 @@ class KeptFigures:
     def gaps(self) -> list[Gap]:
         """For each requirement of each stage, how many of the people working towards that
         stage have not met it."""
-        counted = (
-            self._kept_requirements()
-            .filter(for_next_stage=True)
-            .values("requirement_id")
-            .annotate(of=Count("pk"), met=Count("pk", filter=_met_q(self.now)))
-            .values_list("requirement_id", "of", "met")
-        )
-        figures = {rid: (of, met) for rid, of, met in counted}
+        figures = self._gap_counts
         return [
             Gap(stage, _describe(requirement), of - met, of)
             for stage in self.stages
@@ -288,25 +301,67 @@ class KeptFigures:
         return {r.pk: r for stage in self.stages for r in stage.requirements.all()}
 
     def _kept_requirements(self) -> QuerySet[KeptRequirement]:
+        """The kept requirements of the kept rows, for counting all of them."""
         return KeptRequirement.objects.filter(readiness__in=self.kept.values("pk"))
 
-    @cached_property
-    def _expiring_rows(self) -> QuerySet[KeptRequirement]:
+    def _kept_requirements_listed(self) -> QuerySet[KeptRequirement]:
+        """The same, for reading those due by a date: each is checked against its own kept
+        row (by primary key) as the index on `expires_at` is walked, which stops at the date
+        or at the page's limit, instead of first listing every kept row of the organisation
+        (which a database without statistics, as SQLite, then walks whole)."""
+        own_row = self.kept.filter(pk=OuterRef("readiness_id"))
+        return KeptRequirement.objects.filter(Exists(own_row))
+
+    def _expiring_q(self) -> Q:
         horizon = self.now + timedelta(days=max(EXPIRY_WINDOWS))
-        return self._kept_requirements().filter(expires_at__gt=self.now, expires_at__lte=horizon)
+        return Q(expires_at__gt=self.now, expires_at__lte=horizon)
+
+    def _overdue_q(self) -> Q:
+        # Of the stage people are at: a lapsed requirement of the next one is a gap instead.
+        return Q(for_next_stage=False, expires_at__lte=self.now)
+
+    @cached_property
+    def _gap_counts(self) -> dict[int, tuple[int, int]]:
+        """For each requirement of a next stage, how many people work towards it and how many
+        have met it. One pass in requirement order over the index that holds every column it
+        reads (`pathways_keptreq_gaps`); `__in=[True]` rather than `=True` because SQLite can
+        use an index for an equality, not for a bare boolean column."""
+        rows = (
+            self._kept_requirements()
+            .filter(for_next_stage__in=[True])
+            .values("requirement_id")
+            .annotate(of=Count("pk"), met=Count("pk", filter=_met_q(self.now)))
+            .order_by()
+            .values_list("requirement_id", "of", "met")
+        )
+        return {rid: (of, met) for rid, of, met in rows}
+
+    @cached_property
+    def _due_counts(self) -> dict[str, int]:
+        """Renewals due within each window and overdue: read along the index on `expires_at`
+        up to the furthest window, so only what falls due by then is counted."""
+        horizon = self.now + timedelta(days=max(EXPIRY_WINDOWS))
+        return (
+            self._kept_requirements_listed()
+            .filter(expires_at__lte=horizon)
+            .aggregate(
+                **{
+                    f"within_{days}": Count(
+                        "pk",
+                        filter=self._expiring_q()
+                        & Q(expires_at__lt=self.now + timedelta(days=days + 1)),
+                    )
+                    for days in EXPIRY_WINDOWS[:-1]
+                },
+                everything=Count("pk", filter=self._expiring_q()),
+                overdue=Count("pk", filter=self._overdue_q()),
+            )
+        )
 
     @cached_property
     def expiry_counts(self) -> list[tuple[int, int]]:
         """How many renewals fall due within 30, 60 and 90 days (as whole days from now)."""
-        counts = self._expiring_rows.aggregate(
-            **{
-                f"within_{days}": Count(
-                    "pk", filter=Q(expires_at__lt=self.now + timedelta(days=days + 1))
-                )
-                for days in EXPIRY_WINDOWS[:-1]
-            },
-            everything=Count("pk"),
-        )
+        counts = self._due_counts
         windows = [(days, counts[f"within_{days}"]) for days in EXPIRY_WINDOWS[:-1]]
         return [*windows, (EXPIRY_WINDOWS[-1], counts["everything"])]
 
@@ -321,24 +376,21 @@ class KeptFigures:
 
     def expiring_listed(self, *, limit: int | None = None) -> Iterator[Listed]:
         """Every renewal due in the next 90 days (or the first `limit`), soonest first."""
+        rows = self._kept_requirements_listed().filter(self._expiring_q())
         return (
             self._listed(row, within_days=_window((row[4] - self.now).days))
-            for row in self._listing(self._expiring_rows, limit)
+            for row in self._listing(rows, limit)
         )
 
     @cached_property
-    def _overdue_rows(self) -> QuerySet[KeptRequirement]:
-        # Of the stage people are at: a lapsed requirement of the next one is a gap instead.
-        return self._kept_requirements().filter(for_next_stage=False, expires_at__lte=self.now)
-
-    @cached_property
     def overdue_count(self) -> int:
-        return self._overdue_rows.count()
+        return self._due_counts["overdue"]
 
     @cached_property
     def overdue(self) -> list[Listed]:
         """The longest overdue renewals first."""
-        return [self._listed(row) for row in self._listing(self._overdue_rows)]
+        rows = self._kept_requirements_listed().filter(self._overdue_q())
+        return [self._listed(row) for row in self._listing(rows)]
 
     def _listing(self, rows, limit: int | None = SHOWN):
         rows = rows.order_by("expires_at", "pk").values_list(
@@ -363,7 +415,9 @@ class KeptFigures:
 
     def people_page(self, number, per_page: int) -> Page:
         """One page of the people table: a count and three queries, whatever the size."""
-        page = Paginator(self.people, per_page).get_page(number)
+        paginator = Paginator(self.people, per_page)
+        paginator.count = self.people_count  # counted once for the page and the heading
+        page = paginator.get_page(number)
         users = list(
             page.object_list.annotate(
                 paused_now=Exists(WellbeingPause.objects.filter(user=OuterRef("pk"), ended_at=None))
@@ -378,11 +432,14 @@ class KeptFigures:
 
     def _places_of(self, user_ids: list[int]) -> dict[int, tuple]:
         """Each person's kept place (their most recent, if on two of these pathways)."""
+        # These people are of the workforce already: their places are found by their ids
+        # alone (the index on `user`), and those on other pathways or stages left out here.
         rows = (
-            self.kept.filter(user_id__in=user_ids)
+            KeptReadiness.objects.filter(user_id__in=user_ids)
             .annotate(met_count=_met_count(self.now), ready_at_now=ready_now(self.now))
             .order_by("membership__joined_at", "pk")
             .values_list(
+                "pathway_id",
                 "user_id",
                 "stage_id",
                 "next_stage_id",
@@ -391,7 +448,11 @@ class KeptFigures:
                 "ready_at_now",
             )
         )
-        return {row[0]: row[1:] for row in rows}
+        return {
+            row[1]: row[2:]
+            for row in rows
+            if row[0] in self.pathways and (not self._stage_id or row[2] == self._stage_id)
+        }
 
     def _person_row(self, person: PersonRef, paused: bool, place) -> PersonRow:
         if place is None:

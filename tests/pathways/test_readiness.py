@@ -5,11 +5,14 @@ filters, CSV and XLSX exports, the nightly snapshot, the dashboard panel, and th
 import csv
 import html
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
@@ -21,6 +24,7 @@ from pathways.exports import PEOPLE_HEADINGS
 from pathways.models import (
     Competence,
     Evidence,
+    KeptRequirement,
     PathwayMembership,
     ReadinessSnapshot,
     Requirement,
@@ -841,3 +845,66 @@ def test_the_readiness_export_costs_the_same_for_20_and_400_people(
     )
 
     assert len(exported()) == 401
+
+
+def _plan(sql: str) -> list[tuple[int, str]]:
+    """SQLite's plan for a captured query: (parent, detail) for each step."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return [(row[1], row[3]) for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_the_readiness_page_reads_kept_requirements_along_an_index_without_sorting_them(
+    client, personas, every_kind
+):
+    """What grows with the organisation is read along an index, in the order the page needs:
+    the gaps counted along `pathways_keptreq_gaps` (no table, no sort to group), and the
+    renewals due and overdue along the index on `expires_at`, which the lists of 50 stop
+    walking at 50, each checked against its own kept row, rather than every kept requirement
+    of the organisation looked up and sorted. SQLite without statistics (as in the bench and
+    a fresh install) chose the latter before."""
+    _bulk_workforce(personas, every_kind, 60)
+    client.force_login(personas.coordinator)
+    (expires,) = [i.name for i in KeptRequirement._meta.indexes if i.fields == ["expires_at"]]
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(_url(personas))
+
+    assert response.status_code == 200
+    reads = [q["sql"] for q in captured if q["sql"].startswith("SELECT")]
+    # Reading the kept requirements themselves (not in a subquery, where they are aliased).
+    from_kept = [
+        sql for sql in reads if re.search(r'FROM "pathways_keptrequirement"(?! [UV]\d)', sql)
+    ]
+    assert len(from_kept) == 4  # gaps; renewals due and overdue counted; each list of 50
+    for sql in from_kept:
+        plan = _plan(sql)
+        outer = [detail for _, detail in plan if " pathways_keptrequirement " in f"{detail} "]
+        assert len(outer) == 1, plan
+        if "GROUP BY" in sql:
+            assert outer[0].startswith("SEARCH pathways_keptrequirement USING COVERING INDEX")
+            assert "pathways_keptreq_gaps" in outer[0]
+        else:
+            assert outer[0].startswith("SEARCH pathways_keptrequirement USING"), plan
+            assert f"INDEX {expires} " in outer[0], plan
+        top_level_sorts = [d for parent, d in plan if parent == 0 and d.startswith("USE TEMP")]
+        assert top_level_sorts == [], plan
+    assert sum(" LIMIT 50" in sql for sql in from_kept) == 2
+
+
+def test_the_latest_decision_is_looked_up_only_for_the_people_listed_as_ready(
+    client, personas, every_kind
+):
+    """The ready list picks the 50 it shows first, then finds their latest decisions."""
+    _bulk_workforce(personas, every_kind, 60)
+    client.force_login(personas.coordinator)
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(_url(personas))
+
+    (listed,) = [q["sql"] for q in captured if '"pathways_stagedecision"' in q["sql"]]
+    outer, _, chosen = listed.partition(' WHERE "pathways_keptreadiness"."membership_id" IN (')
+    assert '"pathways_stagedecision"' in outer
+    assert '"pathways_stagedecision"' not in chosen
+    assert " LIMIT 50)" in chosen
