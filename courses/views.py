@@ -79,7 +79,7 @@ from lms.policy import (
     record_read,
     staff_organisation_for_record,
 )
-from lms.report_export_views import report_export_start
+from lms.report_export_views import filter_pairs, report_export_start, spreadsheet_asked
 from lms.selectors import members_of_organisation
 from lms.submissions import once_per_submission
 from lms.uploads import private_file_response
@@ -662,12 +662,15 @@ def certificate_verify(request, code):
 @login_required
 def learner_record_list(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
-    form = LearnerRecordFilterForm(request.GET or None, courses=live_courses())
+    asked = spreadsheet_asked(request)
+    form = LearnerRecordFilterForm(
+        (request.POST if asked else request.GET) or None, courses=live_courses()
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     records = learner_records(
         organisation=organisation, course=filters.get("course"), status=filters.get("status") or ""
     )
-    export = request.GET.get("export")
+    export = "xlsx" if asked else request.GET.get("export")
     record_organisation_read(
         viewer=request.user,
         action="courses.learner_records.read",
@@ -678,16 +681,17 @@ def learner_record_list(request, slug):
             "status": filters.get("status") or "",
         },
     )
-    if export == "csv":
-        return exports.learner_records_csv(records, organisation)
-    if export == "xlsx":
+    if asked:
         return report_export_start(
             request, organisation, exports.KIND, exports.filters_for_export(filters)
         )
+    if export == "csv":
+        return exports.learner_records_csv(records, organisation)
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     clock_refreshers(page.object_list)  # the clock's dates, one query for the page
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("export", None)
     return render(
         request,
         "courses/learner_records.html",
@@ -696,6 +700,7 @@ def learner_record_list(request, slug):
             "form": form,
             "page": page,
             "query": query.urlencode(),
+            "filters": filter_pairs(query),
         },
     )
 

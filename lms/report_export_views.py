@@ -32,6 +32,19 @@ def report_export_start(request, organisation, kind: str, filters: dict):
     return redirect("lms:report-export", slug=organisation.slug, pk=export.pk)
 
 
+def spreadsheet_asked(request) -> bool:
+    """Whether the person asked for the page's spreadsheet: a POST from the page's button
+    (`includes/spreadsheet_request.html`), which carries the page's filters. Only a POST: it
+    starts a job, so a GET (a prefetch, an old bookmark with `?export=xlsx`) shows the page."""
+    return request.method == "POST" and request.POST.get("export") == "xlsx"
+
+
+def filter_pairs(query) -> list[tuple[str, str]]:
+    """The page's filters (a QueryDict without its page and export) as the (name, value) pairs
+    the spreadsheet button posts back."""
+    return [(name, value) for name, values in query.lists() for value in values]
+
+
 def _export_for(request, slug, pk):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     return get_report_export_for_requester(user=request.user, organisation=organisation, pk=pk)

@@ -18,7 +18,7 @@ from lms.policy import (
     is_staff_for,
     record_organisation_read,
 )
-from lms.report_export_views import report_export_start
+from lms.report_export_views import filter_pairs, report_export_start, spreadsheet_asked
 from lms.submissions import once_per_submission
 from lms.uploads import accepts_upload, private_file_response
 from pathways import exports
@@ -353,26 +353,27 @@ def evidence_review_view(request, pk):
 def readiness(request, slug):
     organisation = get_organisation_for_role(user=request.user, slug=slug)
     pathways = pathways_for_organisation(organisation=organisation)
-    form = ReadinessFilterForm(request.GET or None, pathways=pathways)
+    asked = spreadsheet_asked(request)
+    form = ReadinessFilterForm((request.POST if asked else request.GET) or None, pathways=pathways)
     filters = form.cleaned_data if form.is_valid() else {}
     chosen = {
         "stage_id": getattr(filters.get("stage"), "pk", None),
         "pathway_id": getattr(filters.get("pathway"), "pk", None),
         "role": filters.get("role") or None,
     }
-    export = request.GET.get("export")
+    export = "xlsx" if asked else request.GET.get("export")
     record_organisation_read(
         viewer=request.user,
         action="pathways.readiness.read",
         organisation=organisation,
         detail={"export": export or ""},
     )
-    if export == "csv":
-        return exports.readiness_csv(organisation, exports.filters_for_export(filters))
-    if export == "xlsx":
+    if asked:
         return report_export_start(
             request, organisation, exports.KIND, exports.filters_for_export(filters)
         )
+    if export == "csv":
+        return exports.readiness_csv(organisation, exports.filters_for_export(filters))
     figures = kept_readiness(organisation=organisation, **chosen)
     query = request.GET.copy()
     query.pop("export", None)
@@ -387,6 +388,7 @@ def readiness(request, slug):
             "people_page": figures.people_page(request.GET.get("page"), PEOPLE_PER_PAGE),
             "trend": readiness_trend(organisation=organisation),
             "query": query.urlencode(),
+            "filters": filter_pairs(query),
             "chart_max": figures.chart_max,
         },
     )

@@ -39,7 +39,7 @@ def xlsx_download(client, url, params, capture_on_commit):
     """Ask for the XLSX on `url` (the job runs when the request's transaction commits, inline in
     tests), follow the redirect to the progress page and download the file it links to."""
     with capture_on_commit(execute=True):
-        asked = client.get(url, {**params, "export": "xlsx"})
+        asked = client.post(url, {**params, "export": "xlsx"})
     assert asked.status_code == 302, asked.status_code
     page = client.get(asked.url)
     assert page.status_code == 200

@@ -45,7 +45,7 @@ def _records_url(personas):
 def _ask(client, personas, **params):
     """A coordinator clicks "Download XLSX"; the job is queued but not run yet."""
     client.force_login(personas.coordinator)
-    return client.get(_records_url(personas), {**params, "export": "xlsx"})
+    return client.post(_records_url(personas), {**params, "export": "xlsx"})
 
 
 def _page_url(export, slug=None):
@@ -112,7 +112,7 @@ def test_once_made_the_page_links_to_the_file_and_stops_refreshing(
 ):
     client.force_login(personas.coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(_records_url(personas), {"export": "xlsx"})
+        response = client.post(_records_url(personas), {"export": "xlsx"})
 
     export = ReportExport.objects.get()
     assert export.status == ReportExport.READY
@@ -291,7 +291,7 @@ def test_signed_out_people_are_sent_to_sign_in(client, personas, planning):
 def test_a_peer_cannot_ask_for_one(client, personas, planning):
     client.force_login(personas.peer)
 
-    response = client.get(_records_url(personas), {"export": "xlsx"})
+    response = client.post(_records_url(personas), {"export": "xlsx"})
 
     assert response.status_code == 404
     assert not ReportExport.objects.exists()
@@ -496,3 +496,24 @@ def _asked(personas) -> ReportExport:
         user=personas.coordinator, organisation=personas.home, kind="learner_records", filters={}
     )
     return export
+
+
+@pytest.mark.parametrize("page", ["courses:learner-records", "pathways:readiness"])
+def test_asking_for_the_spreadsheet_is_a_post_carrying_the_filters_and_a_get_starts_nothing(
+    client, personas, page
+):
+    client.force_login(personas.coordinator)
+    url = reverse(page, args=[personas.home.slug])
+
+    # A link followed (a prefetch, an old bookmark) shows the page and makes no job.
+    shown = client.get(url, {"export": "xlsx", "role": "peer"})
+    assert shown.status_code == 200
+    assert not ReportExport.objects.exists()
+    html = shown.content.decode()
+    assert '<form method="post" class="inline-form">' in html
+    assert '<button type="submit" name="export" value="xlsx"' in html
+    assert '<input type="hidden" name="role" value="peer">' in html
+
+    asked = client.post(url, {"export": "xlsx"})
+    assert asked.status_code == 302
+    assert ReportExport.objects.filter(requested_by=personas.coordinator).count() == 1

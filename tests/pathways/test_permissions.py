@@ -76,7 +76,7 @@ VIEWS = {
     "evidence queue": ("pathways:evidence-queue", "get", "organisation", {}),
     "readiness": ("pathways:readiness", "get", "organisation", {}),
     "readiness csv": ("pathways:readiness", "get", "organisation", {"export": "csv"}),
-    "readiness xlsx": ("pathways:readiness", "get", "organisation", {"export": "xlsx"}),
+    "readiness xlsx": ("pathways:readiness", "post", "organisation", {"export": "xlsx"}),
 }
 SLUGGED = [name for name, (_, _, target, _) in VIEWS.items() if target != "evidence"]
 

@@ -507,7 +507,7 @@ def _exported_records(w):
 
 def _exported_readiness(w):
     return Case(
-        "coordinator", "get", _home(w, "pathways:readiness"), "pathways.readiness.read", None,
+        "coordinator", "post", _home(w, "pathways:readiness"), "pathways.readiness.read", None,
         data={"export": "xlsx"}, refused_by="other_coordinator",
     )  # fmt: skip
 

@@ -37,7 +37,6 @@ from tests.privacy.test_permission_matrix import (
     OK,
     REDIRECT,
     TABLE,
-    _private_storage_in,
     close_keeping_the_connection,
 )
 from tests.privacy.world import ANONYMOUS, PERSONAS, build_world
@@ -395,13 +394,9 @@ def _fuzz_multipart(asker: Asker, form: Form, *, row=None, label=""):
 
 
 @pytest.fixture
-def fuzz_world(db, tmp_path):
-    private = tmp_path / "private"
-    private.mkdir()
-    with (
-        override_settings(PASSWORD_HASHERS=w.PASSWORD_HASHERS, PRIVATE_MEDIA_ROOT=private),
-        _private_storage_in(private),
-    ):
+def fuzz_world(db):
+    # Files go to the worker's own private folder (tests/conftest.py points the storage there).
+    with override_settings(PASSWORD_HASHERS=w.PASSWORD_HASHERS):
         yield w.with_report_export(w.with_data_export(build_world()))
 
 

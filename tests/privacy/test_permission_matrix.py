@@ -48,6 +48,7 @@ from lms.models import (
     Invitation,
     Membership,
     Organisation,
+    ReportExport,
     Role,
 )
 from mentoring.models import (
@@ -465,7 +466,14 @@ TABLE: dict[str, Route] = {
     "courses:certificate-verify": Route(
         named("courses:certificate-verify", lambda world: world.certificate.code), get=public()
     ),
-    "courses:learner-records": Route(named("courses:learner-records", HOME), get=only(*STAFF)),
+    # Posting asks for the spreadsheet of the page (a background job).
+    "courses:learner-records": Route(
+        named("courses:learner-records", HOME),
+        get=only(*STAFF),
+        post=only(*STAFF, yes=ACTS),
+        data=lambda world: {"export": "xlsx"},
+        row=lambda world: ReportExport.objects.filter(organisation=world.home).count(),
+    ),
     "courses:assign": Route(
         named("courses:assign", HOME),
         get=only(*STAFF),
@@ -501,7 +509,13 @@ TABLE: dict[str, Route] = {
         data=lambda world: {"outcome": Evidence.SIGNED_OFF, "note": "Signed by whoever posted."},
         row=lambda world: _values(Evidence, world.evidence_waiting.pk, "status"),
     ),
-    "pathways:readiness": Route(named("pathways:readiness", HOME), get=only(*STAFF)),
+    "pathways:readiness": Route(
+        named("pathways:readiness", HOME),
+        get=only(*STAFF),
+        post=only(*STAFF, yes=ACTS),
+        data=lambda world: {"export": "xlsx"},
+        row=lambda world: ReportExport.objects.filter(organisation=world.home).count(),
+    ),
     "pathways:evidence-queue": Route(named("pathways:evidence-queue", HOME), get=only(*STAFF)),
     "pathways:person": Route(
         named("pathways:person", HOME, PAT_ID), get=only(MO, COORDINATOR, ORG_ADMIN, SUPERUSER)
