@@ -173,6 +173,17 @@ PAT_ID = lambda world: world.pat.pk  # noqa: E731
 REPORT = lambda world: world.report_export.pk  # noqa: E731
 
 
+def report_page(name: str) -> Route:
+    """A staff report page: staff read it, and posting asks for its spreadsheet (a job)."""
+    return Route(
+        named(name, HOME),
+        get=only(*STAFF),
+        post=only(*STAFF, yes=ACTS),
+        data=lambda world: {"export": "xlsx"},
+        row=lambda world: ReportExport.objects.filter(organisation=world.home).count(),
+    )
+
+
 def _values(model, pk, *fields):
     return model.objects.filter(pk=pk).values_list(*fields).first()
 
@@ -466,14 +477,7 @@ TABLE: dict[str, Route] = {
     "courses:certificate-verify": Route(
         named("courses:certificate-verify", lambda world: world.certificate.code), get=public()
     ),
-    # Posting asks for the spreadsheet of the page (a background job).
-    "courses:learner-records": Route(
-        named("courses:learner-records", HOME),
-        get=only(*STAFF),
-        post=only(*STAFF, yes=ACTS),
-        data=lambda world: {"export": "xlsx"},
-        row=lambda world: ReportExport.objects.filter(organisation=world.home).count(),
-    ),
+    "courses:learner-records": report_page("courses:learner-records"),
     "courses:assign": Route(
         named("courses:assign", HOME),
         get=only(*STAFF),
@@ -509,13 +513,7 @@ TABLE: dict[str, Route] = {
         data=lambda world: {"outcome": Evidence.SIGNED_OFF, "note": "Signed by whoever posted."},
         row=lambda world: _values(Evidence, world.evidence_waiting.pk, "status"),
     ),
-    "pathways:readiness": Route(
-        named("pathways:readiness", HOME),
-        get=only(*STAFF),
-        post=only(*STAFF, yes=ACTS),
-        data=lambda world: {"export": "xlsx"},
-        row=lambda world: ReportExport.objects.filter(organisation=world.home).count(),
-    ),
+    "pathways:readiness": report_page("pathways:readiness"),
     "pathways:evidence-queue": Route(named("pathways:evidence-queue", HOME), get=only(*STAFF)),
     "pathways:person": Route(
         named("pathways:person", HOME, PAT_ID), get=only(MO, COORDINATOR, ORG_ADMIN, SUPERUSER)
